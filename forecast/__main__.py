@@ -1,0 +1,5 @@
+"""``python -m forecast`` runs the command-line interface."""
+
+from forecast.cli import app
+
+app()
