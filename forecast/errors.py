@@ -6,6 +6,8 @@ that the CLI can print one human sentence and exit with a code that tells the ki
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = [
@@ -15,6 +17,7 @@ __all__ = [
     "ConvergenceError",
     "StoreError",
     "EXIT_CODES",
+    "did_you_mean",
 ]
 
 
@@ -84,3 +87,9 @@ class StoreError(ForecastError):
 
 
 EXIT_CODES = {cls.__name__: cls.exit_code for cls in (SpecError, DataError, ConvergenceError, StoreError)}
+
+
+def did_you_mean(name: object, candidates: Iterable[object]) -> str:
+    """`` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
+    close = difflib.get_close_matches(str(name), sorted(map(str, candidates)), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

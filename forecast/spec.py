@@ -9,7 +9,6 @@ Paths inside a spec are relative to the project root, the folder that holds ``mo
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import json
 import math
@@ -19,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from forecast.errors import SpecError
+from forecast.errors import SpecError, did_you_mean
 
 __all__ = [
     "DISTRICT_METHODS",
@@ -402,12 +401,7 @@ def _check_unique(section: str, ids: list[str]) -> None:
 def _check_known(key: str, names: Any, known: set[str]) -> None:
     for name in names:
         if name not in known:
-            raise ValueError(f"{key}: unknown id '{name}'{_did_you_mean(name, known)}")
-
-
-def _did_you_mean(name: str, candidates: Any) -> str:
-    close = difflib.get_close_matches(str(name), sorted(map(str, candidates)), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+            raise ValueError(f"{key}: unknown id '{name}'{did_you_mean(name, known)}")
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -448,14 +442,14 @@ def _spec_error(path: Path, exc: ValidationError) -> SpecError:
     if err["type"] == "extra_forbidden":
         model = _model_at(loc)
         fields = model.model_fields if model is not None else {}
-        hint = _did_you_mean(str(loc[-1]), [f for f in fields if f not in ("root", "source_file")])
+        hint = did_you_mean(str(loc[-1]), [f for f in fields if f not in ("root", "source_file")])
         msg = f"unknown key '{loc[-1]}'{hint}"
     elif err["type"] == "missing":
         msg = "required key is missing"
     elif err["type"] == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         msg = f"'{err.get('input')}' is not allowed; expected one of {expected}"
-        hint = _did_you_mean(str(err.get("input")), [s.strip(" '") for s in expected.split(",")])
+        hint = did_you_mean(str(err.get("input")), [s.strip(" '") for s in expected.split(",")])
         msg += hint.replace(" or ", ", ")
     else:
         msg = err["msg"].removeprefix("Value error, ")
