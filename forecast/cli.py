@@ -1,0 +1,119 @@
+"""The ``forecast`` command: a thin shell that validates input, calls one stage, reports.
+
+Every failure is one sentence naming the file, row or key and field, with a non-zero exit code:
+2 spec error, 3 data error, 4 convergence failure, 5 stored artefact mismatch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from forecast.errors import ForecastError
+from forecast.log import console, err_console, setup_logging
+
+app = typer.Typer(
+    name="forecast",
+    help="Forecast elections in divided societies: votes, seats, coalitions and conflict risk.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+log = logging.getLogger("forecast")
+
+DEFAULT_SPEC = Path("models/iraq_2010.toml")
+SpecArg = Annotated[Path, typer.Argument(help="spec file (models/*.toml)")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="show debug messages")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="show warnings and errors only")]
+
+
+def _command(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn engine errors into one red sentence and the error's exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        setup_logging(verbose=kwargs.get("verbose", False), quiet=kwargs.get("quiet", False))
+        try:
+            return func(*args, **kwargs)
+        except ForecastError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+@app.command("check-data")
+@_command
+def check_data(
+    spec_path: SpecArg,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="also write the summary as JSON here")
+    ] = None,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Validate a spec and every data table it names; print a summary."""
+    from forecast.ingest import ingest_election
+    from forecast.spec import load_spec
+    from forecast.summary import data_summary, data_table
+    from forecast.tables import write_atomic
+
+    spec = load_spec(spec_path)
+    data = ingest_election(spec)
+    rows = data_summary(data, spec)
+    if not quiet:
+        console.print(data_table(rows))
+        law = spec.law
+        console.print(
+            f"Target {spec.election.id}: {law.house_size} seats = "
+            f"{law.house_size - law.reserved_seats} district + "
+            f"{sum(q.seats for q in law.quota)} quota + {law.compensatory.seats} compensatory; "
+            f"majority {law.majority_seats}; {len(spec.party)} lists; "
+            f"{len(spec.lineage)} lineage rows."
+        )
+    if json_out is not None:
+        payload = json.dumps({"spec": str(spec_path), "elections": rows}, indent=2)
+        write_atomic(json_out, lambda tmp: tmp.write_text(payload))
+    console.print("[green]spec and data are valid[/]")
+
+
+@app.command("seats")
+@_command
+def seats(
+    spec_path: SpecArg,
+    votes: Annotated[Path, typer.Option("--votes", help="CSV: province,party,votes")],
+    out: Annotated[Path | None, typer.Option("--out", help="write the allocation here (CSV)")] = None,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Allocate seats for one set of actual votes under the spec's electoral law."""
+    from forecast.allocation.law import seats_command, seats_table
+
+    result = seats_command(spec_path, votes, out)
+    if not quiet:
+        console.print(seats_table(result))
+
+
+@app.command("run")
+@_command
+def run(
+    spec_path: Annotated[Path, typer.Argument(help="spec file")] = DEFAULT_SPEC,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the spec's)")] = None,
+    draws: Annotated[int | None, typer.Option(help="posterior samples downstream")] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Run the whole forecast for a spec and write the report."""
+    from forecast.pipeline import run_forecast
+    from forecast.spec import load_spec
+
+    spec = load_spec(spec_path)
+    result = run_forecast(spec, seed=seed, draws=draws, out_dir=out, progress=not quiet)
+    console.print(result.summary_line())
