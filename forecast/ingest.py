@@ -96,10 +96,13 @@ def _jsonable(meta: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(meta, default=str))
 
 
-def _check_known(path: Path, row: dict[str, Any], name: str, known: dict[str, Any] | list[str], what: str) -> None:
+def _check_known(
+    path: Path, row: dict[str, Any], name: str, known: dict[str, Any] | list[str], what: str, where: str = ""
+) -> None:
     if row[name] not in known:
         raise DataError(
-            f"unknown {what} '{row[name]}'{did_you_mean(row[name], known)}; known: {', '.join(sorted(known))}",
+            f"unknown {what} '{row[name]}'{did_you_mean(row[name], known)}; "
+            f"known{where}: {', '.join(sorted(known))}",
             file=path,
             where=f"row {row['_row']}",
             field=name,
@@ -127,10 +130,12 @@ def read_election_folder(
         path = folder / "parties.csv"
         parties = {r["party"]: r["party_name"] for r in _table(path, PARTIES, ("party",), prov, root)}
         path = folder / "votes.csv"
-        votes = _table(path, VOTES, ("province", "party"), prov, root)
+        if not path.exists() and not (folder / "national.csv").exists():
+            raise DataError("an election folder needs votes.csv, national.csv or both", file=path)
+        votes = _table(path, VOTES, ("province", "party"), prov, root) if path.exists() else []
         for r in votes:
             _check_known(path, r, "province", provinces, "province")
-            _check_known(path, r, "party", parties, f"list (not in {election}/parties.csv)")
+            _check_known(path, r, "party", parties, "list", f" in {election}/parties.csv")
         path = folder / "turnout.csv"
         turnout = _table(path, TURNOUT, ("province",), prov, root)
         for r in turnout:
@@ -141,7 +146,7 @@ def read_election_folder(
             national = _table(path, NATIONAL, ("party",), prov, root)
             for r in national:
                 if r["party"] != "total":
-                    _check_known(path, r, "party", parties, f"list (not in {election}/parties.csv)")
+                    _check_known(path, r, "party", parties, "list", f" in {election}/parties.csv")
         _check_votes_within_valid(folder / "votes.csv", votes, turnout)
     elif (folder / "electorate.csv").exists():
         path = folder / "electorate.csv"

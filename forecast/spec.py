@@ -436,7 +436,9 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
 
 def _spec_error(path: Path, exc: ValidationError) -> SpecError:
     """Turn pydantic's first error into one sentence naming the TOML key and the fix."""
-    err = exc.errors(include_url=False)[0]
+    # A misspelt key also makes its correct spelling "missing": report the misspelling first.
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
     loc = tuple(p for p in err["loc"] if p not in ("function-after", "function-before"))
     key = _format_loc(loc)
     if err["type"] == "extra_forbidden":
