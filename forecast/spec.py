@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 DISTRICT_METHODS = ("hare_lr", "droop_lr", "dhondt", "sainte_lague", "modified_sainte_lague")
-Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
