@@ -199,12 +199,14 @@ def _read_communities(spec: ForecastSpec, provinces: list[str], prov: dict[str, 
     rows = _table(path, COMMUNITIES, ("province", "community"), prov, spec.root)
     communities = spec.community_ids or sorted({r["community"] for r in rows})
     out = np.full((len(provinces), len(communities)), np.nan)
+    majority = [""] * len(provinces)
     for r in rows:
         _check_known(path, r, "province", provinces, "province")
-        if r["community"] == "mixed" or r["community"] not in communities:
-            continue
-        if r["share"] is not None:
-            out[provinces.index(r["province"]), communities.index(r["community"])] = r["share"]
+        i = provinces.index(r["province"])
+        if r["label"]:
+            majority[i] = r["community"]
+        if r["community"] in communities and r["share"] is not None:
+            out[i, communities.index(r["community"])] = r["share"]
     sums = np.nansum(out, axis=1)
     for i, s in enumerate(sums):
         if s > 1.0 + 1e-6:
@@ -213,7 +215,11 @@ def _read_communities(spec: ForecastSpec, provinces: list[str], prov: dict[str, 
                 file=path,
                 field="share",
             )
-    return xr.DataArray(out, dims=(dims.PROVINCE, dims.COMMUNITY), coords={dims.COMMUNITY: communities})
+    return xr.DataArray(
+        out,
+        dims=(dims.PROVINCE, dims.COMMUNITY),
+        coords={dims.COMMUNITY: communities, "majority_community": (dims.PROVINCE, majority)},
+    )
 
 
 def ingest_election(spec: ForecastSpec) -> xr.Dataset:
@@ -230,7 +236,9 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
         ElectionData, dims ``(election, province, party)``: ``votes`` (NaN = gap),
         ``contested``, ``valid_votes``, ``registered``, ``magnitude``, ``voted``,
         ``turnout_pct`` (election, province), ``national_votes`` (election, party),
-        ``community_share`` (province, community) when the spec names a communities table;
+        ``community_share`` (province, community) when the spec names a communities table
+        (NaN = unknown) with coord ``majority_community`` (province; a community slug,
+        ``mixed``, or empty) from the table's qualitative labels;
         coords ``province_name``, ``party_name``, ``bloc``; attrs ``target_election`` and
         ``provenance`` (JSON of every sidecar read).
     """

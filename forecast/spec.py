@@ -251,42 +251,127 @@ class CommunitySpec(_Strict):
     name: str
     relative_size: float = Field(gt=0.0, lt=1.0, description="share of the national population")
     size_source: str
-    previous_conflict: bool = False
-    discriminated: bool = False
+    previous_conflict: bool = Field(
+        default=False, description="the group fought the state before (EPR/ACD sense), for risk"
+    )
+    discriminated: bool = Field(
+        default=False, description="EPR 'discriminated': targeted exclusion when out of government"
+    )
+    conflict_source: str = Field(default="", description="why the two flags above are set")
 
 
 class CoalitionRules(_Strict):
-    """What restricts or favours governments."""
+    """What restricts or favours governments, and which coalitions are candidates."""
 
-    min_seats: int = Field(default=1, ge=0, description="lists below this are not pivotal actors")
-    max_parties: int = Field(default=16, ge=1, le=20)
-    group_small: bool = False
-    vetoes: tuple[tuple[Slug, Slug], ...] = ()
-    pacts: tuple[tuple[Slug, ...], ...] = ()
+    min_seats: int = Field(
+        default=1, ge=0, description="a list is an actor if it wins at least this in some sample"
+    )
+    max_parties: int = Field(default=16, ge=1, le=20, description="most lists in one candidate")
+    max_candidates: int = Field(
+        default=256, ge=4, le=4096, description="cap on candidate governments, by seat frequency"
+    )
+    group_small: bool = Field(
+        default=False, description="sum the lists below min_seats into one actor, small_lists"
+    )
+    vetoes: tuple[tuple[Slug, Slug], ...] = Field(
+        default=(), description="pairs that said they will not govern together (anti-pacts)"
+    )
+    pacts: tuple[tuple[Slug, ...], ...] = Field(default=(), description="pre-electoral pacts")
     incumbent: tuple[Slug, ...] = ()
     incumbent_pm: Slug | None = None
+    investiture: bool = Field(
+        default=False, description="a new cabinet needs an absolute-majority confidence vote"
+    )
+    bloc_positions: dict[Slug, float] = Field(
+        default_factory=dict,
+        description="bloc -> place on one axis (ideological range, connectedness); judgemental",
+    )
+    positions_source: str = ""
     source: str = ""
 
 
 class FormationPriors(_Strict):
-    """Conditional-logit coefficients for which government forms."""
+    """Conditional-logit coefficients for which government forms.
 
-    coefficients: dict[Slug, Coefficient] = Field(default_factory=dict)
+    Terms not given keep the defaults of ``forecast.formation.default_formation_priors``.
+    """
+
+    coefficients: dict[
+        Literal[
+            "minority",
+            "minimal_winning",
+            "n_parties",
+            "largest",
+            "range",
+            "incumbent",
+            "pact",
+            "anti_pact",
+            "investiture_minority",
+            "unity",
+        ],
+        Coefficient,
+    ] = Field(default_factory=dict)
+    unity_min_size: Share = Field(
+        default=0.1, description="communities at least this large count for the 'unity' term"
+    )
+    unity_min_base: Share = Field(
+        default=0.5, description="a list speaks for a community whose base share is at least this"
+    )
 
 
 class DurationPriors(_Strict):
-    """Hazard-model coefficients for the days from election to government."""
+    """Hazard-model coefficients for the days from election to government.
 
-    coefficients: dict[Slug, Coefficient] = Field(default_factory=dict)
-    baseline_days: Coefficient | None = None
+    Log-hazard coefficients; terms not given keep ``forecast.formation.default_duration_priors``.
+    """
+
+    coefficients: dict[
+        Literal["post_election", "range", "n_parties", "n_parties_log_t", "minority"], Coefficient
+    ] = Field(default_factory=dict)
+    baseline_log_days: Coefficient | None = Field(
+        default=None,
+        description="log median days of a one-party majority cabinet formed after an election",
+    )
+    baseline_shape: Coefficient | None = Field(
+        default=None, description="Weibull shape of the baseline hazard"
+    )
+    max_parties: int = Field(
+        default=6, ge=1, le=20, description="number-of-parties term held at this many parties"
+    )
+    protracted_days: float = Field(default=183.0, gt=0, description="'over six months'")
 
 
 class RiskPriors(_Strict):
-    """Onset-risk logit coefficients (group-year) and the country's covariates."""
+    """Onset-risk logit coefficients (group-year) and the country's covariates.
 
-    coefficients: dict[Slug, Coefficient] = Field(default_factory=dict)
+    Terms not given keep the defaults of ``forecast.risk.default_risk_priors``.
+    """
+
+    coefficients: dict[
+        Literal[
+            "constant",
+            "powerless",
+            "discriminated",
+            "junior_partner",
+            "downgraded",
+            "previous_conflict",
+            "relative_size",
+            "log_gdp_per_capita",
+            "plurality_excluded",
+            "protracted_formation",
+        ],
+        Coefficient,
+    ] = Field(default_factory=dict)
     log_gdp_per_capita: float | None = None
     gdp_source: str = ""
+    inclusion_share: Share = Field(
+        default=0.5,
+        description="a community is in power when this share of its seats sits in government",
+    )
+    incumbent_status: dict[
+        Slug, Literal["senior_partner", "junior_partner", "powerless", "discriminated"]
+    ] = Field(default_factory=dict, description="status under the outgoing government")
+    status_source: str = ""
 
 
 class PriorSpec(_Strict):
@@ -296,8 +381,11 @@ class PriorSpec(_Strict):
     turnout_election_sigma: float = Field(default=0.5, gt=0)
     share_party_sigma: float = Field(default=1.5, gt=0)
     share_province_party_sigma: float = Field(default=1.0, gt=0)
-    swing_sigma: float = Field(default=0.5, gt=0)
-    overdispersion_rate: float = Field(default=0.01, gt=0)
+    turnout_community_sigma: float = Field(default=1.0, gt=0)
+    swing_sigma: float = Field(default=0.3, gt=0, description="per year, on the logit scale")
+    log_concentration_mu: float = Field(
+        default=5.3, description="prior median of log Dirichlet-multinomial concentration (~200)"
+    )
 
 
 class SamplerSpec(_Strict):

@@ -1,0 +1,605 @@
+"""NumPy kernels of seat allocation within one district, vectorised over draws.
+
+Every kernel takes ``votes`` with any leading axes (draws, provinces, ...) and a trailing
+``party`` axis, a magnitude per row (or one for all rows) and returns integer seats of the same
+shape. The kernels know nothing of xarray or of spec files; :mod:`forecast.allocation.law` wraps
+them once into labelled seat draws.
+
+Why hand-written: allocation is the hot path of a forecast (every posterior draw of every
+province goes through it), so the kernels avoid per-draw Python and the textbook "rank every
+quotient" loops. Each kernel
+
+* prunes the lists that cannot win a seat in any row of the batch (a cheap reduction over rows),
+* turns the remaining lists into a party-major block (list x row) so that every step is a
+  contiguous vector operation over rows,
+* starts from a quota-based lower bound of the seats (``floor(v * M / T)`` for largest remainder,
+  a divisor estimate for highest averages) and resolves only the few seats left, and
+* resolves ties by an explicit rule: list order, or a seeded lottery drawn per row (never
+  "everyone tied gets a seat", and every loop is bounded by the number of seats).
+
+Arithmetic is exact for vote counts below about 10**8 per list and magnitudes below 10**4:
+quotas and remainders are computed on whole numbers held in float64, whose ties are exact ties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "DIVISOR_METHODS",
+    "LR_METHODS",
+    "Lottery",
+    "allocate_district",
+    "highest_averages",
+    "largest_remainder",
+    "passes_threshold",
+]
+
+Method = Literal["hare_lr", "droop_lr", "dhondt", "sainte_lague", "modified_sainte_lague"]
+Remainder = Literal["largest_remainder", "highest_votes", "vote_share"]
+QuotaBase = Literal["qualifying", "valid"]
+LR_METHODS = ("hare_lr", "droop_lr")
+DIVISOR_METHODS = ("dhondt", "sainte_lague", "modified_sainte_lague")
+
+# floor(x + _EPS) recovers floor(p / q) from a product with a rounded reciprocal: the rounding
+# error is below 1e-12 for the magnitudes here, and a fraction p / q that is not a whole number
+# is at least 1 / q > 1e-9 away from one (q, a vote total, stays below 10**9).
+_EPS = 1e-10
+
+
+@dataclass(frozen=True, eq=False)
+class Lottery:
+    """A seeded lottery among tied lists, drawn independently for every row.
+
+    Row ``i`` of a batch draws a random order of all ``n`` lists from
+    ``numpy.random.default_rng([seed, stream, first_row + i])``; among tied lists the one
+    drawn first wins. The draw depends only on the row's identity, so results do not depend on
+    how draws are chunked.
+
+    Parameters
+    ----------
+    seed : int
+        The law's tie seed.
+    stream : int
+        Separates independent lotteries, e.g. one per province.
+    first_row : int
+        Global index of the batch's first row (the first draw of a chunk).
+    row_ids : np.ndarray, optional
+        Global indices of the batch's rows when they are not consecutive.
+    """
+
+    seed: int
+    stream: int = 0
+    first_row: int = 0
+    row_ids: np.ndarray | None = None
+
+    def priority(self, rows: np.ndarray, n: int) -> np.ndarray:
+        """Rank of each list in each row's random order, dims (row, party); 0 wins."""
+        ids = self.first_row + (rows if self.row_ids is None else self.row_ids[rows])
+        out = np.empty((len(rows), n), dtype=np.int64)
+        for k, row in enumerate(ids):
+            rng = np.random.default_rng([self.seed, self.stream, int(row)])
+            out[k, rng.permutation(n)] = np.arange(n)
+        return out
+
+    def subset(self, rows: np.ndarray) -> Lottery:
+        """The same lottery for the batch's rows ``rows`` only (each keeps its own draw)."""
+        ids = rows if self.row_ids is None else self.row_ids[rows]
+        return Lottery(self.seed, self.stream, self.first_row, np.asarray(ids))
+
+
+def _priority(lottery: Lottery | None, rows: np.ndarray, cols: np.ndarray, n: int) -> np.ndarray:
+    """Tie priority of the block's lists in the given rows, dims (row, list); lower wins."""
+    if lottery is None:
+        return np.broadcast_to(cols, (len(rows), len(cols)))
+    return lottery.priority(rows, n)[:, cols]
+
+
+def _as_rows(
+    votes: np.ndarray, seats: np.ndarray | int, valid: np.ndarray | float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Votes as (row, party), seats as (row,) int64 and valid votes as (row,) float64, checked."""
+    votes = np.asarray(votes)
+    if votes.ndim == 0 or votes.dtype.kind not in "iuf":
+        raise ValueError(f"votes must be a numeric array with a trailing party axis, got {votes!r}")
+    lead = votes.shape[:-1]
+    rows = votes.reshape(-1, votes.shape[-1])
+    if rows.size and not rows.min() >= 0:  # one pass; also catches NaN and -inf
+        raise ValueError("votes must be >= 0 and not NaN")
+    m = np.broadcast_to(np.asarray(seats), lead).reshape(-1)
+    if m.dtype.kind not in "iu":
+        if not np.all(m == np.floor(m)):
+            raise ValueError("seats (district magnitudes) must be whole numbers")
+        m = m.astype(np.int64)
+    if m.size and m.min() < 0:
+        raise ValueError("seats (district magnitudes) must be >= 0")
+    total = None
+    if valid is not None:
+        total = np.broadcast_to(np.asarray(valid, dtype=np.float64), lead).reshape(-1)
+        if total.size and not total.min() >= 0:
+            raise ValueError("valid votes must be >= 0 and not NaN")
+    return rows, m.astype(np.int64), total
+
+
+def _ratio(x: float, what: str) -> tuple[int, int]:
+    """``x`` as a small exact fraction (numerator, denominator) for exact comparisons."""
+    f = Fraction(x).limit_denominator(1000)
+    if abs(float(f) - x) > 1e-9:
+        raise ValueError(f"{what} {x} needs a denominator above 1000; round it")
+    return f.numerator, f.denominator
+
+
+def passes_threshold(
+    votes: np.ndarray,
+    seats: np.ndarray | int,
+    *,
+    valid: np.ndarray | float | None = None,
+    share: float = 0.0,
+    quotas: float = 0.0,
+) -> np.ndarray:
+    """Which lists reach a district threshold.
+
+    A list passes when its votes reach ``share`` of the district's valid votes and ``quotas``
+    times its Hare quota (valid votes / seats). Reaching exactly the threshold passes.
+
+    Parameters
+    ----------
+    votes : np.ndarray, dims (..., party)
+        Votes per list.
+    seats : np.ndarray or int, dims (...)
+        District magnitudes.
+    valid : np.ndarray or float, optional, dims (...)
+        Valid votes of the district, which may include lists not in ``votes``; defaults to the
+        sum over ``votes``.
+    share, quotas : float
+        The two thresholds; 0 disables one.
+
+    Returns
+    -------
+    np.ndarray of bool, dims (..., party)
+    """
+    rows, m, total = _as_rows(votes, seats, valid)
+    if total is None:
+        total = rows.sum(axis=-1, dtype=np.float64)
+    v = rows.astype(np.float64).T
+    return _passes(v, m, total, share, quotas).T.reshape(np.shape(votes))
+
+
+def _passes(
+    block: np.ndarray, m: np.ndarray, total: np.ndarray, share: float, quotas: float
+) -> np.ndarray:
+    """Threshold test on a block of votes, dims (list, row): exact whole-number comparisons."""
+    ok = np.ones(block.shape, dtype=bool)
+    if share > 0:
+        a, b = _ratio(share, "threshold share")
+        ok &= block * b >= a * total
+    if quotas > 0:
+        a, b = _ratio(quotas, "threshold in quotas")
+        ok &= block * (m * b) >= a * total
+    return ok
+
+
+# --------------------------------------------------------------------------- the block
+# Lists that can win are gathered into a party-major block: dims (list, row), C-contiguous, so
+# that each step below is one vector operation over all rows of the batch.
+
+
+def _gather(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Columns ``cols`` of (row, party) ``rows`` as a float64 block, dims (list, row)."""
+    block = np.empty((len(cols), len(rows)), dtype=np.float64)
+    for k, c in enumerate(cols):
+        block[k] = rows[:, c]
+    return block
+
+
+def _top(key: np.ndarray, r: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ``r`` eligible lists with the largest key in each row, and rows with a boundary tie.
+
+    Each list counts the eligible lists whose key is at least its own (itself included), a
+    "weak rank"; it is chosen when that count is at most ``r``. Without ties exactly ``r``
+    lists are chosen. With a tie straddling the cut fewer are: those rows are returned so that
+    the tie rule can settle them. Cost: one (list, list, row) comparison, no sort.
+    """
+    masked = np.where(eligible, key, -1.0)
+    weak = (masked[:, None, :] >= masked[None, :, :]).sum(axis=0, dtype=np.int16)
+    chosen = (weak <= r) & eligible
+    tied = np.flatnonzero(chosen.sum(axis=0) < r)
+    return chosen, tied
+
+
+def _top_exact(
+    key: np.ndarray, r: np.ndarray, eligible: np.ndarray, priority: np.ndarray
+) -> np.ndarray:
+    """``_top`` for a few rows with ties: largest key first, ties by priority (lower wins).
+
+    ``key``, ``eligible`` have dims (list, row); ``priority`` (row, list). Returns (list, row).
+    """
+    masked = np.where(eligible, key, -1.0).T
+    order = np.lexsort((priority, -masked), axis=-1)
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(order.shape[1]), axis=-1)
+    return ((rank < r[:, None]) & eligible.T).T
+
+
+def _top_settled(
+    key: np.ndarray,
+    r: np.ndarray,
+    eligible: np.ndarray,
+    cols: np.ndarray,
+    n: int,
+    lottery: Lottery | None,
+) -> np.ndarray:
+    """The ``r`` best lists per row by ``key``, ties settled by the tie rule; dims (list, row)."""
+    chosen, tied = _top(key, r, eligible)
+    if tied.size:
+        prio = _priority(lottery, tied, cols, n)
+        chosen[:, tied] = _top_exact(key[:, tied], r[tied], eligible[:, tied], prio)
+    return chosen
+
+
+def _lr_block(
+    votes: np.ndarray,
+    eligible: np.ndarray,
+    m: np.ndarray,
+    valid: np.ndarray,
+    *,
+    quota: str,
+    remainder: str,
+    quota_base: str,
+    cols: np.ndarray,
+    n: int,
+    lottery: Lottery | None,
+) -> np.ndarray:
+    """Largest-remainder seats of a block, dims (list, row), float64 whole numbers."""
+    ve = votes * eligible
+    total = ve.sum(axis=0) if quota_base == "qualifying" else valid
+    if quota == "hare":
+        # seats = floor(v * M / T); the remainder's numerator v * M - seats * T orders lists
+        scaled = ve * m
+        seats = np.floor(scaled * (1.0 / np.maximum(total, 1.0)) + _EPS)
+        rem = scaled - seats * total
+    else:
+        droop = np.floor(total / (m + 1)) + 1
+        seats = np.floor(ve * (1.0 / droop) + _EPS)
+        rem = ve - seats * droop
+    left = m - seats.sum(axis=0)
+    if remainder == "largest_remainder":
+        seats += _top_settled(rem, left, eligible, cols, n, lottery)
+    elif remainder == "highest_votes":
+        # one seat each to the qualifying lists in order of votes, round after round
+        k = eligible.sum(axis=0)
+        rounds, extra = np.divmod(left, np.maximum(k, 1))
+        seats += rounds * eligible
+        seats += _top_settled(ve, extra, eligible, cols, n, lottery)
+    else:  # vote_share: the seats left are shared again among qualifying lists by their votes
+        seats += _lr_block(
+            votes, eligible, left, valid, quota="hare", remainder="largest_remainder",
+            quota_base="qualifying", cols=cols, n=n, lottery=lottery,
+        )
+    return seats
+
+
+def _divisors(method: str, first_divisor: float | None) -> tuple[float, float, float]:
+    """Divisor sequence ``(c0, c1, c2)``: ``c0`` for a list's first seat, ``c1 + c2 * k`` after k.
+
+    Sainte-Lague-type divisors are scaled to whole numbers so that equal quotients are equal
+    floats (modified Sainte-Lague 1.4, 3, 5 ... becomes 7, 15, 25 ...).
+    """
+    if method == "dhondt":
+        return 1.0, 1.0, 1.0
+    if method == "sainte_lague":
+        return 1.0, 1.0, 2.0
+    a, b = _ratio(first_divisor if first_divisor is not None else 1.0, "first divisor")
+    return float(a), float(b), float(2 * b)
+
+
+def _divisor_block(
+    votes: np.ndarray,
+    eligible: np.ndarray,
+    m: np.ndarray,
+    *,
+    divisors: tuple[float, float, float],
+    cols: np.ndarray,
+    n: int,
+    lottery: Lottery | None,
+) -> np.ndarray:
+    """Highest-averages seats of a block, dims (list, row), float64 whole numbers."""
+    c0, c1, c2 = divisors
+    ve = votes * eligible
+    k = eligible.sum(axis=0)
+    total = ve.sum(axis=0)
+    # Lower bound: the seats at a whole-number divisor estimate lam, kept where they do not
+    # exceed M: then at most M quotients reach lam, so all of them are among the M highest and
+    # no list's seats are overstated. Elsewhere (rare) the seats at the safe divisor
+    # T / (c2 (M - k)), at which at most M seats are handed out, or none.
+    lam = np.maximum(np.floor(total / np.maximum(c2 * m + k * (c1 - c2 / 2), 1.0)), 1.0)
+    seats = _seats_at(ve, lam, divisors)
+    over = seats.sum(axis=0) > m
+    if over.any():
+        safe = np.where(m > k, np.ceil(total / np.maximum(c2 * (m - k), 1.0)), np.inf)
+        seats[:, over] = _seats_at(ve[:, over], np.maximum(safe[over], 1.0), divisors)
+    left = m - seats.sum(axis=0)
+    start = seats.copy()
+    tied = np.zeros(left.shape, dtype=bool)
+    # The few seats left go one at a time to the highest next quotient; each step is bounded.
+    for step in range(int(left.max(initial=0))):
+        active = left > step
+        quotient = ve / np.where(seats > 0, c1 + c2 * seats, c0)
+        best = quotient.max(axis=0)
+        if lottery is not None:
+            tied |= active & ((quotient == best).sum(axis=0) > 1)
+        win = quotient.argmax(axis=0)
+        seats[win, np.arange(seats.shape[1])] += active
+    rows = np.flatnonzero(tied)
+    if rows.size:
+        prio = _priority(lottery, rows, cols, n)
+        seats[:, rows] = _divisor_exact(ve[:, rows], start[:, rows], left[rows], divisors, prio)
+    return seats
+
+
+def _seats_at(ve: np.ndarray, lam: np.ndarray, divisors: tuple[float, float, float]) -> np.ndarray:
+    """Seats each list holds at a whole-number divisor ``lam``: how many quotients reach it.
+
+    A list's first quotient ``v / c0`` reaches ``lam`` when ``v >= c0 lam``; its k-th further one
+    ``v / (c1 + c2 k)`` when ``k <= (v - c1 lam) / (c2 lam)``. All whole numbers: exact.
+    """
+    c0, c1, c2 = divisors
+    first = ve >= c0 * lam
+    more = np.floor(np.maximum(ve - c1 * lam, 0.0) / (c2 * lam))
+    return first * (1.0 + more)
+
+
+def _divisor_exact(
+    ve: np.ndarray,
+    seats: np.ndarray,
+    left: np.ndarray,
+    divisors: tuple[float, float, float],
+    priority: np.ndarray,
+) -> np.ndarray:
+    """Seat-by-seat highest averages for a few rows, ties by priority (lower wins)."""
+    c0, c1, c2 = divisors
+    seats = seats.copy()
+    cols = np.arange(seats.shape[1])
+    for step in range(int(left.max(initial=0))):
+        quotient = ve / np.where(seats > 0, c1 + c2 * seats, c0)
+        best = quotient.max(axis=0)
+        prio = np.where(quotient == best, priority.T, np.iinfo(np.int64).max)
+        win = prio.argmin(axis=0)
+        seats[win, cols] += left > step
+    return seats
+
+
+# --------------------------------------------------------------------------- public kernels
+
+
+def allocate_district(
+    votes: np.ndarray,
+    seats: np.ndarray | int,
+    *,
+    method: Method,
+    first_divisor: float | None = None,
+    threshold: float = 0.0,
+    threshold_quotas: float = 0.0,
+    remainder: Remainder = "largest_remainder",
+    quota_base: QuotaBase = "qualifying",
+    valid: np.ndarray | float | None = None,
+    allowed: np.ndarray | None = None,
+    lottery: Lottery | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Seats of each list in each district row under one district rule.
+
+    Lists below the threshold, lists not ``allowed`` and lists without votes win nothing. If no
+    list of a row reaches the threshold, the threshold is not applied in that row and the
+    seats go by the method among all allowed lists with votes: a threshold exists to keep small
+    lists out, not to leave a district unrepresented, and no law we model says otherwise
+    (under Iraq's one-quota rule it cannot happen, since the largest list always holds a quota
+    when no more lists stand than there are seats).
+
+    Parameters
+    ----------
+    votes : np.ndarray, dims (..., party)
+        Votes per list (whole numbers).
+    seats : np.ndarray or int, dims (...)
+        District magnitudes; 0 gives no seats.
+    method : str
+        ``hare_lr``, ``droop_lr``, ``dhondt``, ``sainte_lague`` or ``modified_sainte_lague``.
+    first_divisor : float, optional
+        First divisor of ``modified_sainte_lague`` on the 1, 3, 5 scale (e.g. 1.4 or 1.7).
+    threshold, threshold_quotas : float
+        District threshold as a share of valid votes and in Hare quotas (see
+        :func:`passes_threshold`).
+    remainder : str
+        Largest-remainder methods: who gets the seats left after full quotas.
+        ``largest_remainder``: the largest remainders. ``highest_votes``: the qualifying lists
+        in order of votes, one each, round after round. ``vote_share``: the seats left are
+        divided again among the qualifying lists in proportion to their votes (Hare, largest
+        remainder).
+    quota_base : str
+        Largest-remainder methods: the quota is computed from the votes of the lists that pass
+        the threshold (``qualifying``) or from all valid votes (``valid``, which leaves more
+        seats to the remainder rule).
+    valid : np.ndarray or float, optional, dims (...)
+        Valid votes per district, which may include lists not in ``votes``; the denominator of
+        thresholds and of a ``valid`` quota. Defaults to the sum over ``votes``.
+    allowed : np.ndarray of bool, optional, dims broadcastable to (..., party)
+        Lists allowed to win seats (e.g. those passing a national threshold); default all.
+    lottery : Lottery, optional
+        Settles ties by a seeded lottery; without it the list listed first wins a tie.
+    out : np.ndarray, optional, dims (..., party)
+        Integer array to write the seats into.
+
+    Returns
+    -------
+    np.ndarray of int, dims (..., party)
+        Seats per list; each row sums to its magnitude.
+
+    Raises
+    ------
+    ValueError
+        If a district with seats has no votes for any allowed list, or inputs are malformed.
+    """
+    rows, m, total = _as_rows(votes, seats, valid)
+    n = rows.shape[1]
+    ok = None
+    if allowed is not None:
+        ok = np.broadcast_to(np.asarray(allowed, dtype=bool), np.shape(votes)).reshape(rows.shape)
+    if out is None:
+        out = np.zeros(np.shape(votes), dtype=np.int64)
+    elif out.shape != np.shape(votes) or out.dtype.kind not in "iu":
+        raise ValueError(f"out must be an integer array of shape {np.shape(votes)}")
+    flat = out.reshape(rows.shape)
+    if not np.shares_memory(flat, out):
+        raise ValueError("out must be viewable as (row, party) without a copy")
+    rule = _Rule(method, first_divisor, threshold, threshold_quotas, remainder, quota_base)
+    for start in range(0, len(rows), _CHUNK):
+        part = slice(start, start + _CHUNK)
+        chunk_lottery = None
+        if lottery is not None:
+            chunk_lottery = lottery.subset(np.arange(part.start, min(part.stop, len(rows))))
+        _allocate_rows(
+            rows[part], m[part], None if total is None else total[part],
+            None if ok is None else ok[part], flat[part], rule, chunk_lottery,
+        )
+    return out
+
+
+# Rows per batch inside a kernel: bounds the (list, list, row) comparison of ``_top``.
+_CHUNK = 16384
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """The district rule's parameters, as passed to :func:`allocate_district`."""
+
+    method: str
+    first_divisor: float | None
+    threshold: float
+    threshold_quotas: float
+    remainder: str
+    quota_base: str
+
+
+def _allocate_rows(
+    rows: np.ndarray,
+    m: np.ndarray,
+    total: np.ndarray | None,
+    ok: np.ndarray | None,
+    flat: np.ndarray,
+    rule: _Rule,
+    lottery: Lottery | None,
+) -> None:
+    """Allocate one batch of rows into ``flat`` (row, party), which is overwritten."""
+    n = rows.shape[1]
+    flat[...] = 0
+    if total is None:
+        total = rows.sum(axis=-1, dtype=np.float64)
+    # Lists that could win in some row: a cheap superset from per-list maxima over the rows.
+    vmax = rows.max(axis=0, initial=0).astype(np.float64)
+    low = total.min(initial=np.inf)
+    cand = vmax > 0
+    if ok is not None:
+        cand &= ok.any(axis=0)
+    cand &= _passes(vmax[:, None], np.array([m.max(initial=0)]), np.array([low]),
+                    rule.threshold, rule.threshold_quotas)[:, 0]
+    cols = np.flatnonzero(cand)
+    block = _gather(rows, cols)
+    eligible = block > 0
+    if ok is not None:
+        eligible &= _gather(ok, cols) > 0
+    if rule.threshold > 0 or rule.threshold_quotas > 0:
+        eligible &= _passes(block, m, total, rule.threshold, rule.threshold_quotas)
+        lifted = np.flatnonzero(~eligible.any(axis=0) & (m > 0))
+        if lifted.size:
+            _lift_threshold(rows, m, total, ok, lifted, flat, rule, lottery)
+            m = np.where(eligible.any(axis=0), m, 0)
+    if np.any(~eligible.any(axis=0) & (m > 0)):
+        row = int(np.flatnonzero(~eligible.any(axis=0) & (m > 0))[0])
+        raise ValueError(
+            f"row {row}: a district with {m[row]} seats has no votes for any list allowed to win"
+        )
+    if not cols.size:
+        return
+    mf = m.astype(np.float64)
+    if rule.method in LR_METHODS:
+        seats = _lr_block(
+            block, eligible, mf, total, quota="hare" if rule.method == "hare_lr" else "droop",
+            remainder=rule.remainder, quota_base=rule.quota_base, cols=cols, n=n, lottery=lottery,
+        )
+    else:
+        seats = _divisor_block(
+            block, eligible, mf, divisors=_divisors(rule.method, rule.first_divisor), cols=cols,
+            n=n, lottery=lottery,
+        )
+    flat[:, cols] += seats.T.astype(flat.dtype)
+
+
+def _lift_threshold(
+    rows: np.ndarray,
+    m: np.ndarray,
+    total: np.ndarray,
+    ok: np.ndarray | None,
+    lifted: np.ndarray,
+    flat: np.ndarray,
+    rule: _Rule,
+    lottery: Lottery | None,
+) -> None:
+    """Allocate the rows where no list reaches the threshold as if there were none."""
+    sub_ok = None if ok is None else ok[lifted]
+    flat[lifted] = allocate_district(
+        rows[lifted], m[lifted], method=rule.method, first_divisor=rule.first_divisor,
+        remainder=rule.remainder, quota_base=rule.quota_base, valid=total[lifted],
+        allowed=sub_ok, lottery=None if lottery is None else lottery.subset(lifted),
+    )
+
+
+def largest_remainder(
+    votes: np.ndarray,
+    seats: np.ndarray | int,
+    *,
+    quota: Literal["hare", "droop"] = "hare",
+    remainder: Remainder = "largest_remainder",
+    quota_base: QuotaBase = "qualifying",
+    valid: np.ndarray | float | None = None,
+    allowed: np.ndarray | None = None,
+    lottery: Lottery | None = None,
+) -> np.ndarray:
+    """Largest-remainder seats (Hare or Droop quota) without a threshold.
+
+    A thin entry to :func:`allocate_district`; see it for the parameters. The Droop quota is
+    ``floor(T / (M + 1)) + 1``.
+
+    Returns
+    -------
+    np.ndarray of int, dims (..., party)
+    """
+    return allocate_district(
+        votes, seats, method="hare_lr" if quota == "hare" else "droop_lr", remainder=remainder,
+        quota_base=quota_base, valid=valid, allowed=allowed, lottery=lottery,
+    )
+
+
+def highest_averages(
+    votes: np.ndarray,
+    seats: np.ndarray | int,
+    *,
+    method: Literal["dhondt", "sainte_lague", "modified_sainte_lague"] = "dhondt",
+    first_divisor: float | None = None,
+    allowed: np.ndarray | None = None,
+    lottery: Lottery | None = None,
+) -> np.ndarray:
+    """Highest-averages seats (D'Hondt, Sainte-Lague, modified Sainte-Lague) without a threshold.
+
+    A thin entry to :func:`allocate_district`; see it for the parameters.
+
+    Returns
+    -------
+    np.ndarray of int, dims (..., party)
+    """
+    return allocate_district(
+        votes, seats, method=method, first_divisor=first_divisor, allowed=allowed, lottery=lottery
+    )

@@ -1,0 +1,241 @@
+"""``build_model``: the PyMC graph of turnout and vote share by province.
+
+(Named ``vote_model`` so that it is not confused with the ``models/`` folder of spec files.)
+
+Vote share lives in the space of the *target* election's lists. In every election, each province
+has a latent support for the target lists, softmax(national level + province effect). Past
+elections are observed through their own lists: the spec's lineage says where each past list's
+voters go, and Bayes' rule (with each past list's national weight) turns that into where each
+target list's voters came from, so a past list's expected share is a mixture of target supports.
+Mergers (Iraqiya) and splits (the UIA into State of Law and the INA) are thus part of the
+likelihood, with their uncertainty. Turnout is a logit-linear model of province, election and
+community effects, so that a community-wide boycott moves every province where it lives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+import xarray as xr
+from scipy.special import gammaln
+
+from forecast import dims
+from forecast.lineage import SOURCE, lineage_elections, lineage_weights
+from forecast.spec import ForecastSpec
+
+__all__ = ["build_model", "model_inputs", "VOTE_ELECTION"]
+
+VOTE_ELECTION = "vote_election"
+CELL = "cell"
+# Dirichlet weights on a province's community mix: centred on its qualitative majority label,
+# or on a published numeric estimate, and flat for a province labelled mixed.
+LABEL_WEIGHT = 9.0
+SHARE_WEIGHT = 50.0
+NEG = -1.0e3  # logit of an impossible lineage destination: exp underflows to exactly 0
+
+
+def model_communities(data: xr.Dataset, spec: ForecastSpec) -> list[str]:
+    """Communities that carry the province composition: those named in the composition table."""
+    if "community_share" not in data:
+        return []
+    shares = data["community_share"]
+    named = set(shares["majority_community"].values) | {
+        str(c) for c in shares[dims.COMMUNITY].values if bool(np.isfinite(shares.sel({dims.COMMUNITY: c})).any())
+    }
+    return [c for c in spec.community_ids if c in named]
+
+
+def _composition_prior(data: xr.Dataset, communities: list[str]) -> np.ndarray:
+    """Dirichlet weights (province, community) from numeric shares, else from labels."""
+    shares = data["community_share"].sel({dims.COMMUNITY: communities}).values
+    labels = data["community_share"]["majority_community"].values
+    prior = np.ones((data.sizes[dims.PROVINCE], len(communities)))
+    for i in range(prior.shape[0]):
+        row = shares[i]
+        if np.isfinite(row).any():
+            prior[i] += SHARE_WEIGHT * np.nan_to_num(row) / max(np.nansum(row), 1e-9)
+        elif labels[i] in communities:
+            prior[i, communities.index(labels[i])] += LABEL_WEIGHT
+    return prior
+
+
+def model_inputs(data: xr.Dataset, spec: ForecastSpec) -> dict[str, object]:
+    """Arrays the graph is built from (pure function of data and spec)."""
+    target = spec.election.id
+    vote_elections = lineage_elections(spec)
+    dates = {e.id: e.date for e in spec.evidence} | {target: spec.election.date}
+    steps = [vote_elections[0], *vote_elections[1:], target]
+    years = np.array([(dates[b] - dates[a]).days / 365.25 for a, b in zip(steps[:-1], steps[1:], strict=True)])
+    population = data["magnitude"].sel({dims.ELECTION: target}).values
+    turnout = data["turnout_pct"].values / 100.0
+    return {
+        "vote_elections": vote_elections,
+        "step_years": years,
+        "lineage": {e: lineage_weights(data, spec, e) for e in vote_elections},
+        "population": population / population.sum(),
+        "turnout_obs": turnout,
+        "communities": model_communities(data, spec),
+    }
+
+
+def _observed_cells(data: xr.Dataset, election: str, sources: list[str]) -> tuple[np.ndarray, ...]:
+    """Province rows with at least two reported lists: (province index, counts, mask)."""
+    d = data.sel({dims.ELECTION: election})
+    votes = d["votes"].sel({dims.PARTY: sources[:-1]}).values
+    known = np.isfinite(votes) & d["contested"].sel({dims.PARTY: sources[:-1]}).values
+    rows = np.flatnonzero(known.sum(axis=1) >= 2)
+    counts = np.where(known, votes, 0.0)[rows]
+    mask = known[rows]
+    pad = np.zeros((len(rows), 1))
+    return rows, np.hstack([counts, pad]), np.hstack([mask, pad.astype(bool)])
+
+
+def _dm_conditional_logp(counts, mask, shares, kappa):
+    """Dirichlet-multinomial log-likelihood of the reported lists, given their total.
+
+    The aggregation property of the Dirichlet makes this exact when other lists' votes are
+    unknown: the reported lists' counts given their sum are Dirichlet-multinomial with the
+    renormalised shares.
+    """
+    const = float(np.sum(gammaln(counts.sum(axis=-1) + 1)) - np.sum(np.where(mask, gammaln(counts + 1), 0.0)))
+    sel = pt.where(mask, shares, 0.0)
+    alpha = kappa * sel / pt.sum(sel, axis=-1, keepdims=True)
+    alpha_safe = pt.where(mask, alpha, 1.0)
+    n = pt.sum(counts, axis=-1)
+    per_list = pt.where(mask, pt.gammaln(counts + alpha_safe) - pt.gammaln(alpha_safe), 0.0)
+    return const + pt.sum(pt.gammaln(kappa) - pt.gammaln(n + kappa) + pt.sum(per_list, axis=-1))
+
+
+def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
+    """Build the turnout and vote-share model for the spec's target election.
+
+    Parameters
+    ----------
+    data : xr.Dataset
+        ElectionData, dims (election, province, party); the target election's results are NaN.
+    spec : ForecastSpec
+        Target lists, lineage, communities and prior scales.
+
+    Returns
+    -------
+    pm.Model
+        With deterministic ``share`` (province, party) and ``turnout`` (province) for the target
+        election, and ``kappa_target``, the concentration of province-level vote noise.
+    """
+    dims.check(data, "ElectionData")
+    inp = model_inputs(data, spec)
+    pri = spec.priors
+    parties = spec.party_ids
+    ref = np.array([p != "other" for p in parties], dtype=float)  # 'other' is the reference list
+    vote_elections = [*inp["vote_elections"], spec.election.id]
+    communities = inp["communities"]
+    coords = {
+        dims.PROVINCE: data[dims.PROVINCE].values,
+        dims.PARTY: parties,
+        dims.ELECTION: data[dims.ELECTION].values,
+        VOTE_ELECTION: vote_elections,
+        "step": vote_elections[1:],
+    }
+    if communities:
+        coords[dims.COMMUNITY] = communities
+
+    with pm.Model(coords=coords) as model:
+        # --- who lives where: each province's community mix (latent where unknown) ---------
+        if communities:
+            mix = pm.Dirichlet(
+                "community_mix",
+                a=_composition_prior(data, communities),
+                dims=(dims.PROVINCE, dims.COMMUNITY),
+            )
+
+        # --- turnout ---------------------------------------------------------------------------
+        turnout_mu = pm.Normal("turnout_mu", 0.5, 1.0)
+        # elections differ in mobilisation nationwide ...
+        election_sigma = pm.HalfNormal("turnout_election_sigma", pri.turnout_election_sigma)
+        election_offset = pm.Normal("turnout_election_offset", 0, 1, dims=dims.ELECTION)
+        # ... provinces differ persistently (security, registration, rurality) ...
+        province_sigma = pm.HalfNormal("turnout_province_sigma", pri.turnout_province_sigma)
+        province_offset = pm.Normal("turnout_province_offset", 0, 1, dims=dims.PROVINCE)
+        eta = turnout_mu + election_sigma * election_offset[:, None] + province_sigma * province_offset[None, :]
+        # ... and a community can abstain or mobilise as a whole (the Sunni Arab boycott of
+        # January 2005), moving every province in proportion to how many of its people live there.
+        if communities:
+            community_sigma = pm.HalfNormal("turnout_community_sigma", pri.turnout_community_sigma)
+            community_offset = pm.ZeroSumNormal(
+                "turnout_community_offset", 1.0, dims=(dims.ELECTION, dims.COMMUNITY)
+            )
+            eta = eta + community_sigma * pt.dot(community_offset, mix.T)
+        turnout_all = pm.Deterministic("turnout_all", pm.math.invlogit(eta), dims=(dims.ELECTION, dims.PROVINCE))
+        obs = np.isfinite(inp["turnout_obs"])
+        observed_logit = np.log(inp["turnout_obs"][obs]) - np.log1p(-inp["turnout_obs"][obs])
+        turnout_noise = pm.HalfNormal("turnout_noise", 0.3)
+        pm.Normal("turnout_logit", eta[obs], turnout_noise, observed=observed_logit)
+        pm.Deterministic("turnout", turnout_all[-1], dims=dims.PROVINCE)
+
+        # --- vote share in target-list space ---------------------------------------------------
+        # national level of each list in the first election with list votes ...
+        level0 = pm.Normal("party_level", 0, pri.share_party_sigma, dims=dims.PARTY) * ref
+        # ... then a national swing per list from election to election, shared by every
+        # province (correlated errors), with variance growing with the years between them.
+        swing_sigma = pm.HalfNormal("swing_sigma", pri.swing_sigma)
+        swing_offset = pm.Normal("swing_offset", 0, 1, dims=("step", dims.PARTY))
+        steps = swing_sigma * np.sqrt(inp["step_years"])[:, None] * swing_offset * ref
+        level = pt.concatenate([level0[None, :], level0[None, :] + pt.cumsum(steps, axis=0)], axis=0)
+        pm.Deterministic("party_level_by_election", level, dims=(VOTE_ELECTION, dims.PARTY))
+        # where each list is strong: through the communities a province holds ...
+        province_effect = 0.0
+        if communities:
+            community_party = pm.ZeroSumNormal(
+                "community_party_effect", pri.share_party_sigma, dims=(dims.COMMUNITY, dims.PARTY), n_zerosum_axes=2
+            )
+            province_effect = pt.dot(mix, community_party)
+        # ... and beyond them, a persistent province x list effect (non-centred, sums to zero).
+        pp_sigma = pm.HalfNormal("province_party_sigma", pri.share_province_party_sigma)
+        pp_offset = pm.ZeroSumNormal("province_party_offset", 1.0, dims=(dims.PROVINCE, dims.PARTY), n_zerosum_axes=2)
+        province_effect = province_effect + pp_sigma * pp_offset
+        support = pt.special.softmax(level[:, None, :] + province_effect[None, :, :], axis=-1)
+        pm.Deterministic("share", support[-1], dims=(dims.PROVINCE, dims.PARTY))
+
+        # Province-level noise of an election's result around the support: Dirichlet-multinomial
+        # concentration, shared across elections through a common median.
+        log_kappa_mu = pm.Normal("log_kappa_mu", pri.log_concentration_mu, 1.0)
+        log_kappa_offset = pm.Normal("log_kappa_offset", 0, 1, dims=VOTE_ELECTION)
+        kappa = pm.Deterministic("kappa", pt.exp(log_kappa_mu + 0.5 * log_kappa_offset), dims=VOTE_ELECTION)
+        pm.Deterministic("kappa_target", kappa[-1])
+        kappa_national = pm.LogNormal("kappa_national", np.log(1000.0), 1.0)
+
+        # --- past elections seen through their own lists ------------------------------------
+        all_elections = list(data[dims.ELECTION].values)
+        for v, election in enumerate(inp["vote_elections"]):
+            lin = inp["lineage"][election]
+            sources = list(lin[SOURCE].values)
+            mean, scale = lin["share_mean"].values, lin["share_scale"].values
+            free = np.argwhere(scale > 0)
+            # uncertain forward lineage: logistic-normal matched to the spec's Dirichlet
+            lineage_offset = pm.Normal(f"lineage_offset_{v}", 0, 1, shape=len(free))
+            logits = pt.as_tensor(np.where(mean > 0, np.log(np.where(mean > 0, mean, 1.0)), NEG))
+            logits = pt.set_subtensor(logits[free[:, 0], free[:, 1]], logits[free[:, 0], free[:, 1]] + scale[free[:, 0], free[:, 1]] * lineage_offset)
+            forward = pt.special.softmax(logits, axis=1)  # (source, party)
+            joint = lin["national_weight"].values[:, None] * forward
+            came_from = joint / pt.sum(joint, axis=0, keepdims=True)  # (source, party), cols sum 1
+            past_share = pt.dot(support[v], came_from.T)  # (province, source)
+
+            rows, counts, mask = _observed_cells(data, election, sources)
+            if len(rows):
+                pm.Potential(
+                    f"votes_{election}",
+                    _dm_conditional_logp(counts, mask, past_share[rows], kappa[v]),
+                )
+            national = data["national_votes"].sel({dims.ELECTION: election}).reindex({dims.PARTY: sources}).values
+            known = np.isfinite(national)
+            if known.sum() >= 2:
+                e = all_elections.index(election)
+                voted = data["voted"].sel({dims.ELECTION: election}).values
+                w = inp["population"] * voted * turnout_all[e]
+                nat_share = pt.dot(w / pt.sum(w), past_share)
+                pm.Potential(
+                    f"national_votes_{election}",
+                    _dm_conditional_logp(np.nan_to_num(national)[None], known[None], nat_share[None], kappa_national),
+                )
+    return model
