@@ -235,7 +235,7 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
     xr.Dataset
         ElectionData, dims ``(election, province, party)``: ``votes`` (NaN = gap),
         ``contested``, ``valid_votes``, ``registered``, ``magnitude``, ``voted``,
-        ``turnout_pct`` (election, province), ``national_votes`` (election, party),
+        ``turnout_pct`` (election, province), ``national_votes`` (election, party), ``national_valid`` (election),
         ``community_share`` (province, community) when the spec names a communities table
         (NaN = unknown) with coord ``majority_community`` (province; a community slug,
         ``mixed``, or empty) from the table's qualitative labels;
@@ -269,6 +269,7 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
     valid, registered, magnitude, turnout_pct = (np.full(shape2, np.nan) for _ in range(4))
     voted = np.zeros(shape2, bool)
     national = np.full((len(elections), len(parties)), np.nan)
+    national_valid = np.full(len(elections), np.nan)
     for e, t in enumerate((*tables, target)):
         for r in t.votes:
             p, k = provinces.index(r["province"]), parties.index(r["party"])
@@ -286,7 +287,11 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
             if r["seats"] is not None:
                 magnitude[e, provinces.index(r["province"])] = r["seats"]
         for r in t.national:
-            if r["party"] != "total" and r["votes"] is not None:
+            if r["votes"] is None:
+                continue
+            if r["party"] == "total":
+                national_valid[e] = r["votes"]
+            else:
                 national[e, parties.index(r["party"])] = r["votes"]
     blocs = {p.id: p.bloc for p in spec.party}
     ds = xr.Dataset(
@@ -299,6 +304,7 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
             "voted": ((dims.ELECTION, dims.PROVINCE), voted),
             "turnout_pct": ((dims.ELECTION, dims.PROVINCE), turnout_pct),
             "national_votes": ((dims.ELECTION, dims.PARTY), national),
+            "national_valid": ((dims.ELECTION,), national_valid),
         },
         coords={
             dims.ELECTION: elections,

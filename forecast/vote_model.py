@@ -79,16 +79,42 @@ def model_inputs(data: xr.Dataset, spec: ForecastSpec) -> dict[str, object]:
     }
 
 
-def _observed_cells(data: xr.Dataset, election: str, sources: list[str]) -> tuple[np.ndarray, ...]:
-    """Province rows with at least two reported lists: (province index, counts, mask)."""
+def _observed_cells(data: xr.Dataset, election: str, lists: list[str]) -> tuple[np.ndarray, ...]:
+    """Province rows of reported list votes, with the votes of all other lists where known.
+
+    Returns the province index of each row, counts (row, list + 1) whose last column is the
+    valid votes not given to a reported list (known only where the valid total is), and the
+    mask of which columns are observed. Rows with fewer than two observed columns carry no
+    information about shares and are dropped.
+    """
     d = data.sel({dims.ELECTION: election})
-    votes = d["votes"].sel({dims.PARTY: sources[:-1]}).values
-    known = np.isfinite(votes) & d["contested"].sel({dims.PARTY: sources[:-1]}).values
-    rows = np.flatnonzero(known.sum(axis=1) >= 2)
-    counts = np.where(known, votes, 0.0)[rows]
-    mask = known[rows]
-    pad = np.zeros((len(rows), 1))
-    return rows, np.hstack([counts, pad]), np.hstack([mask, pad.astype(bool)])
+    votes = d["votes"].sel({dims.PARTY: lists}).values
+    known = np.isfinite(votes) & d["contested"].sel({dims.PARTY: lists}).values
+    counts = np.where(known, votes, 0.0)
+    valid = d["valid_votes"].values
+    has_rest = np.isfinite(valid)
+    rest = np.where(has_rest, np.nan_to_num(valid) - counts.sum(axis=1), 0.0)
+    counts = np.hstack([counts, rest[:, None]])
+    mask = np.hstack([known, has_rest[:, None]])
+    rows = np.flatnonzero(mask.sum(axis=1) >= 2)
+    return rows, counts[rows], mask[rows]
+
+
+def _national_counts(data: xr.Dataset, election: str, lists: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """National votes of the lists (+ all other lists, where the valid total is known) and mask."""
+    d = data.sel({dims.ELECTION: election})
+    votes = d["national_votes"].reindex({dims.PARTY: lists}).values
+    known = np.isfinite(votes)
+    counts = np.where(known, votes, 0.0)
+    total = float(d["national_valid"])
+    rest = total - counts.sum() if np.isfinite(total) else 0.0
+    return np.append(counts, rest), np.append(known, np.isfinite(total))
+
+
+def _with_rest(shares, mask):
+    """Append the share of every list not observed: 1 minus the observed lists' shares."""
+    rest = 1.0 - pt.sum(pt.where(mask[:, :-1], shares, 0.0), axis=-1, keepdims=True)
+    return pt.concatenate([shares, pt.clip(rest, 1e-9, 1.0)], axis=-1)
 
 
 def _dm_conditional_logp(counts, mask, shares, kappa):
@@ -221,21 +247,21 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
             came_from = joint / pt.sum(joint, axis=0, keepdims=True)  # (source, party), cols sum 1
             past_share = pt.dot(support[v], came_from.T)  # (province, source)
 
-            rows, counts, mask = _observed_cells(data, election, sources)
+            lists = sources[:-1]  # the never-reported lists are never observed
+            rows, counts, mask = _observed_cells(data, election, lists)
             if len(rows):
                 pm.Potential(
                     f"votes_{election}",
-                    _dm_conditional_logp(counts, mask, past_share[rows], kappa[v]),
+                    _dm_conditional_logp(counts, mask, _with_rest(past_share[rows][:, :-1], mask), kappa[v]),
                 )
-            national = data["national_votes"].sel({dims.ELECTION: election}).reindex({dims.PARTY: sources}).values
-            known = np.isfinite(national)
-            if known.sum() >= 2:
+            d = data.sel({dims.ELECTION: election})
+            national, nat_mask = _national_counts(data, election, lists)
+            if nat_mask.sum() >= 2:
                 e = all_elections.index(election)
-                voted = data["voted"].sel({dims.ELECTION: election}).values
-                w = inp["population"] * voted * turnout_all[e]
-                nat_share = pt.dot(w / pt.sum(w), past_share)
+                w = inp["population"] * d["voted"].values * turnout_all[e]
+                nat_share = pt.dot(w / pt.sum(w), past_share)[None, :-1]
                 pm.Potential(
                     f"national_votes_{election}",
-                    _dm_conditional_logp(np.nan_to_num(national)[None], known[None], nat_share[None], kappa_national),
+                    _dm_conditional_logp(national[None], nat_mask[None], _with_rest(nat_share, nat_mask[None]), kappa_national),
                 )
     return model

@@ -119,8 +119,8 @@ TOY_SPEC = textwrap.dedent(
 TOY_FILES = {
     "data/toy/provinces.csv": "province,province_name\nnorth,North\ncentre,Centre\nsouth,South\n",
     "data/toy/communities.csv": (
-        "province,community,share\nnorth,minority,0.6\nnorth,majority,0.4\n"
-        "centre,majority,0.9\nsouth,majority,\n"
+        "province,community,share,label\nnorth,minority,0.6,\nnorth,majority,0.4,\n"
+        "centre,majority,0.9,Majority\nsouth,majority,,Majority\nnorth,mixed,,Mixed\n"
     ),
     "data/toy/2005/parties.csv": "party,party_name\na_old,A Old\nb_old,B Old\nc_old,C Old\n",
     "data/toy/2005/votes.csv": (
