@@ -261,12 +261,23 @@ def member_seats(w: np.ndarray, members: np.ndarray, *, largest: bool = False) -
     Returns
     -------
     np.ndarray, shape (coalition, sample)
+        Seats (int16 or int32) or actor indices (int8).
     """
-    wt = np.ascontiguousarray(w.T)
-    out = np.empty((len(members), w.shape[0]), dtype=np.int64 if largest else w.dtype)
+    small = np.int16 if w.size == 0 or w.max() < np.iinfo(np.int16).max else np.int32
+    wt = np.ascontiguousarray(w.T, dtype=small)
+    out = np.empty((len(members), w.shape[0]), dtype=np.int8 if largest else small)
     for c, row in enumerate(members):
         idx = np.flatnonzero(row)
-        out[c] = idx[wt[idx].argmax(axis=0)] if largest else wt[idx].min(axis=0)
+        if not largest:
+            np.min(wt[idx], axis=0, out=out[c])
+            continue
+        # Running maximum over the members in actor order: strict '>' keeps earlier actors on ties.
+        best = wt[idx[0]].copy()
+        out[c] = idx[0]
+        for j in idx[1:]:
+            more = wt[j] > best
+            np.copyto(best, wt[j], where=more)
+            out[c][more] = j
     return out
 
 
