@@ -5,8 +5,8 @@ Stevenson 2001): in each sample the utility of coalition ``c`` is ``sum_k beta_k
 ``P(c forms) = exp(u_c) / sum_d exp(u_d)``. The features are Martin & Stevenson's (minority
 cabinet, minimal winning, number of parties, holds the largest list, ideological range,
 incumbent cabinet, pre-electoral pact, anti-pact) plus two spec-level terms: a minority cabinet
-where investiture needs an absolute majority, and ``unity``, a cabinet holding a list that speaks
-for every major community (the consociational norm of Iraq's 2006 and 2010 cabinets). Every
+where investiture needs an absolute majority, and ``unity``, a cabinet that puts every major
+community in power (the consociational norm of Iraq's 2005 and 2006 cabinets). Every
 coefficient is a prior ``Normal(mean, sd)`` drawn afresh for each sample, so its uncertainty
 reaches the probabilities. One government is then drawn per sample; its prime minister is its
 largest list in that sample (ties go to the list with more mean seats).
@@ -204,21 +204,24 @@ def _static_features(table: xr.Dataset, spec: ForecastSpec) -> dict[str, np.ndar
 
 
 def _unity(table: xr.Dataset, spec: ForecastSpec) -> np.ndarray:
-    """Whether each coalition holds a list speaking for every major community (coalition,)."""
-    prior = spec.formation
-    major = [c.id for c in spec.community if c.relative_size >= prior.unity_min_size]
+    """Whether each coalition puts every major community in power (coalition,).
+
+    A community is major when its population share is at least ``formation.unity_min_size``; it is
+    in power when the coalition holds at least ``risk.inclusion_share`` of the seats the actors
+    are expected to win for it (mean seats split by the lists' community bases).
+    """
+    major = [k for k, c in enumerate(spec.community) if c.relative_size >= spec.formation.unity_min_size]
     if not major:
         return np.zeros(table.sizes[COALITION], dtype=bool)
     names = [str(p) for p in table["list"].values]
-    base = {p.id: p.community_base for p in spec.party}
+    shares = {p.id: p.community_base for p in spec.party}
+    base = np.array([[shares.get(p, {}).get(spec.community[k].id, 0.0) for k in major] for p in names])
     lists = table["actor_lists"].values
-    members = table["members"].values
-    ok = np.ones(len(members), dtype=bool)
-    for community in major:
-        speaks = np.array([base.get(p, {}).get(community, 0.0) >= prior.unity_min_base for p in names])
-        actors = (lists & speaks).any(axis=1)
-        ok &= (members & actors).any(axis=1)
-    return ok
+    actor_base = (lists @ base) / np.maximum(lists.sum(axis=1, keepdims=True), 1)
+    expected = table["actor_seats"].values.mean(axis=0)[:, None] * actor_base
+    held = table["members"].values @ expected
+    total = expected.sum(axis=0)
+    return ((held >= spec.risk.inclusion_share * total) | (total == 0)).all(axis=1)
 
 
 def predict_formation(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: int) -> xr.Dataset:

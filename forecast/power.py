@@ -97,8 +97,10 @@ def power_indices(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
     -------
     xr.Dataset
         ``banzhaf`` and ``shapley_shubik`` with dims (sample, party) over the actors (each row
-        sums to 1); their means (party), ``*_eti`` (party, ci_bound), and ``p_most_pivotal``
-        (party): the probability of holding the largest Banzhaf index (ties shared).
+        sums to 1); their means (party), ``*_eti`` (party, ci_bound), ``p_most_pivotal``
+        (party): the probability of holding the largest Banzhaf index (ties shared), and
+        ``banzhaf_per_seat_share`` (party): mean index over mean share of the house, above 1 for
+        a kingmaker whose power exceeds its seats.
 
     Examples
     --------
@@ -121,6 +123,8 @@ def power_indices(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
         "shapley_shubik": ((SAMPLE, PARTY), shapley),
         "p_most_pivotal": ((PARTY,), share.mean(axis=0)),
     }
+    seat_share = actors["seats"].values / float(seats.attrs.get("house_size", spec.law.house_size))
+    data["banzhaf_per_seat_share"] = ((PARTY,), np.nanmean(banzhaf, axis=0) / seat_share.mean(axis=0))
     for name, values in (("banzhaf", banzhaf), ("shapley_shubik", shapley)):
         data[f"{name}_mean"] = ((PARTY,), np.nanmean(values, axis=0))
         data[f"{name}_eti"] = ((PARTY, CI_BOUND), np.nanquantile(values, [q, 1 - q], axis=0).T)

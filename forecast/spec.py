@@ -108,9 +108,21 @@ class DistrictRule(_Strict):
     threshold_quotas: float = Field(
         default=0.0, ge=0.0, le=5.0, description="threshold in units of the district's Hare quota"
     )
-    remainder: Literal["largest_remainder", "highest_votes"] = Field(
+    remainder: Literal["largest_remainder", "highest_votes", "vote_share"] = Field(
         default="largest_remainder",
-        description="largest-remainder methods only: who gets the seats left after full quotas",
+        description=(
+            "largest-remainder methods only: who gets the seats left after full quotas: the "
+            "largest remainders; the qualifying lists in order of votes, one each, round after "
+            "round (highest_votes); or the qualifying lists again in proportion to their votes "
+            "(vote_share, Hare largest remainder over the seats left)"
+        ),
+    )
+    quota_base: Literal["qualifying", "valid"] = Field(
+        default="qualifying",
+        description=(
+            "largest-remainder methods only: the quota is computed from the votes of the lists "
+            "passing the threshold, or from all valid votes (leaving more seats to the remainder)"
+        ),
     )
 
     @model_validator(mode="after")
@@ -119,8 +131,11 @@ class DistrictRule(_Strict):
             raise ValueError("modified_sainte_lague needs first_divisor (e.g. 1.4, 1.6 or 1.7)")
         if self.method != "modified_sainte_lague" and self.first_divisor is not None:
             raise ValueError(f"first_divisor only applies to modified_sainte_lague, not {self.method}")
-        if self.remainder != "largest_remainder" and not self.method.endswith("_lr"):
-            raise ValueError(f"remainder rule applies to largest-remainder methods, not {self.method}")
+        lr_only = self.remainder != "largest_remainder" or self.quota_base != "qualifying"
+        if lr_only and not self.method.endswith("_lr"):
+            raise ValueError(
+                f"remainder and quota_base apply to largest-remainder methods, not {self.method}"
+            )
         return self
 
 
@@ -313,9 +328,6 @@ class FormationPriors(_Strict):
     ] = Field(default_factory=dict)
     unity_min_size: Share = Field(
         default=0.1, description="communities at least this large count for the 'unity' term"
-    )
-    unity_min_base: Share = Field(
-        default=0.5, description="a list speaks for a community whose base share is at least this"
     )
 
 
