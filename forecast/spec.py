@@ -171,6 +171,10 @@ class ElectoralLaw(_Strict):
     )
     quota: tuple[QuotaSeats, ...] = ()
     compensatory: CompensatorySeats = CompensatorySeats(seats=0)
+    pooled: tuple[Slug, ...] = Field(
+        default=("other",),
+        description="lists standing for many small lists: their votes count, they win no seat",
+    )
     tie_rule: Literal["lottery", "list_order"] = Field(
         default="lottery",
         description="lottery: a seeded draw among tied lists; list_order: the list listed first wins",

@@ -23,8 +23,10 @@ quotas and remainders are computed on whole numbers held in float64, whose ties 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -33,6 +35,7 @@ __all__ = [
     "DIVISOR_METHODS",
     "LR_METHODS",
     "Lottery",
+    "allocate_batch",
     "allocate_district",
     "highest_averages",
     "largest_remainder",
@@ -45,10 +48,14 @@ QuotaBase = Literal["qualifying", "valid"]
 LR_METHODS = ("hare_lr", "droop_lr")
 DIVISOR_METHODS = ("dhondt", "sainte_lague", "modified_sainte_lague")
 
-# floor(x + _EPS) recovers floor(p / q) from a product with a rounded reciprocal: the rounding
-# error is below 1e-12 for the magnitudes here, and a fraction p / q that is not a whole number
-# is at least 1 / q > 1e-9 away from one (q, a vote total, stays below 10**9).
-_EPS = 1e-10
+# floor(v * (M / T) * _UP) is floor(v * M / T) exactly: the product's rounding error (relative
+# 4e-16) is covered by the nudge _UP, and a fraction v M / T that is not a whole number lies at
+# least 1 / T away from one, more than the nudge moves it (M * 2**-44 < 1 / T for M < 10**4 and
+# T < 10**9 votes).
+_UP = np.float64(1.0 + 2.0**-44)
+# Fractional parts closer than _TIE are treated as possibly tied and settled exactly.
+_TIE = np.float64(1e-8)
+_ONE = np.float64(1.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,6 +132,7 @@ def _as_rows(
     return rows, m.astype(np.int64), total
 
 
+@functools.lru_cache(maxsize=64)
 def _ratio(x: float, what: str) -> tuple[int, int]:
     """``x`` as a small exact fraction (numerator, denominator) for exact comparisons."""
     f = Fraction(x).limit_denominator(1000)
@@ -165,22 +173,8 @@ def passes_threshold(
     rows, m, total = _as_rows(votes, seats, valid)
     if total is None:
         total = rows.sum(axis=-1, dtype=np.float64)
-    v = rows.astype(np.float64).T
-    return _passes(v, m, total, share, quotas).T.reshape(np.shape(votes))
-
-
-def _passes(
-    block: np.ndarray, m: np.ndarray, total: np.ndarray, share: float, quotas: float
-) -> np.ndarray:
-    """Threshold test on a block of votes, dims (list, row): exact whole-number comparisons."""
-    ok = np.ones(block.shape, dtype=bool)
-    if share > 0:
-        a, b = _ratio(share, "threshold share")
-        ok &= block * b >= a * total
-    if quotas > 0:
-        a, b = _ratio(quotas, "threshold in quotas")
-        ok &= block * (m * b) >= a * total
-    return ok
+    bar = _bar(m, total, share, quotas) if (share > 0 or quotas > 0) else np.zeros(total.shape)
+    return (rows >= bar[:, None]).reshape(np.shape(votes))
 
 
 # --------------------------------------------------------------------------- the block
@@ -196,17 +190,18 @@ def _gather(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return block
 
 
-def _top(key: np.ndarray, r: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The ``r`` eligible lists with the largest key in each row, and rows with a boundary tie.
+def _top(key: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ``r`` lists with the largest key in each row, and the rows with a possible tie.
 
-    Each list counts the eligible lists whose key is at least its own (itself included), a
-    "weak rank"; it is chosen when that count is at most ``r``. Without ties exactly ``r``
-    lists are chosen. With a tie straddling the cut fewer are: those rows are returned so that
-    the tie rule can settle them. Cost: one (list, list, row) comparison, no sort.
+    Each list counts the lists whose key is at least its own less ``_TIE`` (itself included),
+    a "weak rank", and is chosen when that count is at most ``r``. Without near-ties exactly
+    ``r`` lists are chosen; with one straddling the cut fewer are, and those rows are returned
+    to be settled exactly. Ineligible lists hold key 0 and are never chosen (r is below the
+    number of eligible lists). Cost: one (list, list, row) comparison, no sort.
     """
-    masked = np.where(eligible, key, -1.0)
-    weak = (masked[:, None, :] >= masked[None, :, :]).sum(axis=0, dtype=np.int16)
-    chosen = (weak <= r) & eligible
+    lowered = key - _TIE
+    weak = (key[:, None, :] >= lowered[None, :, :]).sum(axis=0, dtype=np.int16)
+    chosen = weak <= r
     tied = np.flatnonzero(chosen.sum(axis=0) < r)
     return chosen, tied
 
@@ -214,9 +209,10 @@ def _top(key: np.ndarray, r: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarr
 def _top_exact(
     key: np.ndarray, r: np.ndarray, eligible: np.ndarray, priority: np.ndarray
 ) -> np.ndarray:
-    """``_top`` for a few rows with ties: largest key first, ties by priority (lower wins).
+    """The ``r`` eligible lists with the largest exact key, ties by priority (lower wins).
 
-    ``key``, ``eligible`` have dims (list, row); ``priority`` (row, list). Returns (list, row).
+    For the few rows :func:`_top` could not settle. ``key``, ``eligible`` have dims
+    (list, row); ``priority`` (row, list). Returns a mask, dims (list, row).
     """
     masked = np.where(eligible, key, -1.0).T
     order = np.lexsort((priority, -masked), axis=-1)
@@ -229,23 +225,29 @@ def _top_settled(
     key: np.ndarray,
     r: np.ndarray,
     eligible: np.ndarray,
+    exact: Callable[[np.ndarray], np.ndarray] | None,
     cols: np.ndarray,
     n: int,
     lottery: Lottery | None,
 ) -> np.ndarray:
-    """The ``r`` best lists per row by ``key``, ties settled by the tie rule; dims (list, row)."""
-    chosen, tied = _top(key, r, eligible)
+    """The ``r`` best lists per row by ``key``, ties settled by the tie rule; dims (list, row).
+
+    ``exact(rows)`` gives the exact keys of some rows when ``key`` is rounded.
+    """
+    chosen, tied = _top(key, r)
     if tied.size:
         prio = _priority(lottery, tied, cols, n)
-        chosen[:, tied] = _top_exact(key[:, tied], r[tied], eligible[:, tied], prio)
+        exact_key = key[:, tied] if exact is None else exact(tied)
+        chosen[:, tied] = _top_exact(exact_key, r[tied], eligible[:, tied], prio)
     return chosen
 
 
 def _lr_block(
-    votes: np.ndarray,
+    ve: np.ndarray,
     eligible: np.ndarray,
     m: np.ndarray,
     valid: np.ndarray,
+    qualifying: np.ndarray,
     *,
     quota: str,
     remainder: str,
@@ -254,32 +256,41 @@ def _lr_block(
     n: int,
     lottery: Lottery | None,
 ) -> np.ndarray:
-    """Largest-remainder seats of a block, dims (list, row), float64 whole numbers."""
-    ve = votes * eligible
-    total = ve.sum(axis=0) if quota_base == "qualifying" else valid
-    if quota == "hare":
-        # seats = floor(v * M / T); the remainder's numerator v * M - seats * T orders lists
-        scaled = ve * m
-        seats = np.floor(scaled * (1.0 / np.maximum(total, 1.0)) + _EPS)
-        rem = scaled - seats * total
-    else:
-        droop = np.floor(total / (m + 1)) + 1
-        seats = np.floor(ve * (1.0 / droop) + _EPS)
-        rem = ve - seats * droop
+    """Largest-remainder seats of a block, dims (list, row), float64 whole numbers.
+
+    ``ve`` holds the votes of eligible lists and 0 elsewhere; ``qualifying`` is its sum per row.
+    """
+    total = qualifying if quota_base == "qualifying" else valid
+    if quota == "hare":  # seats floor(v M / T), remainder v M - seats T
+        num, den = m, total
+    else:  # seats floor(v / D) with the Droop quota D, remainder v - seats D
+        num, den = np.ones_like(m), np.floor(total / (m + 1)) + 1
+    frac = ve * (num / np.fmax(den, _ONE) * _UP)
+    seats = np.floor(frac)
     left = m - seats.sum(axis=0)
-    if remainder == "largest_remainder":
-        seats += _top_settled(rem, left, eligible, cols, n, lottery)
-    elif remainder == "highest_votes":
-        # one seat each to the qualifying lists in order of votes, round after round
-        k = eligible.sum(axis=0)
-        rounds, extra = np.divmod(left, np.maximum(k, 1))
-        seats += rounds * eligible
-        seats += _top_settled(ve, extra, eligible, cols, n, lottery)
-    else:  # vote_share: the seats left are shared again among qualifying lists by their votes
+    if remainder == "vote_share":  # the seats left are shared again among qualifying lists
         seats += _lr_block(
-            votes, eligible, left, valid, quota="hare", remainder="largest_remainder",
+            ve, eligible, left, valid, qualifying, quota="hare", remainder="largest_remainder",
             quota_base="qualifying", cols=cols, n=n, lottery=lottery,
         )
+        return seats
+    frac -= seats
+    # Seats left beyond one per qualifying list (only with few votes for many seats, or with a
+    # valid-vote quota) go round by round to every qualifying list; the rest one each by key:
+    # the largest remainders, or the most votes. Hare among the qualifying lists never needs a
+    # round: the remainders' fractions add up to the seats left and each is below one.
+    extra = left
+    if not (quota == "hare" and quota_base == "qualifying" and remainder == "largest_remainder"):
+        rounds, extra = np.divmod(left, np.maximum(eligible.sum(axis=0), 1))
+        if rounds.any():
+            seats += rounds * eligible
+    if remainder == "highest_votes":
+        seats += _top_settled(ve, extra, eligible, None, cols, n, lottery)
+    else:
+        def exact(rows: np.ndarray) -> np.ndarray:
+            return ve[:, rows] * num[rows] - seats[:, rows] * den[rows]
+
+        seats += _top_settled(frac, extra, eligible, exact, cols, n, lottery)
     return seats
 
 
@@ -298,20 +309,22 @@ def _divisors(method: str, first_divisor: float | None) -> tuple[float, float, f
 
 
 def _divisor_block(
-    votes: np.ndarray,
+    ve: np.ndarray,
     eligible: np.ndarray,
     m: np.ndarray,
+    total: np.ndarray,
     *,
     divisors: tuple[float, float, float],
     cols: np.ndarray,
     n: int,
     lottery: Lottery | None,
 ) -> np.ndarray:
-    """Highest-averages seats of a block, dims (list, row), float64 whole numbers."""
+    """Highest-averages seats of a block, dims (list, row), float64 whole numbers.
+
+    ``ve`` holds the votes of eligible lists and 0 elsewhere; ``total`` is its sum per row.
+    """
     c0, c1, c2 = divisors
-    ve = votes * eligible
     k = eligible.sum(axis=0)
-    total = ve.sum(axis=0)
     # Lower bound: the seats at a whole-number divisor estimate lam, kept where they do not
     # exceed M: then at most M quotients reach lam, so all of them are among the M highest and
     # no list's seats are overstated. Elsewhere (rare) the seats at the safe divisor
@@ -452,18 +465,20 @@ def allocate_district(
         out = np.zeros(np.shape(votes), dtype=np.int64)
     elif out.shape != np.shape(votes) or out.dtype.kind not in "iu":
         raise ValueError(f"out must be an integer array of shape {np.shape(votes)}")
+    else:
+        out[...] = 0
     flat = out.reshape(rows.shape)
     if not np.shares_memory(flat, out):
         raise ValueError("out must be viewable as (row, party) without a copy")
     rule = _Rule(method, first_divisor, threshold, threshold_quotas, remainder, quota_base)
     for start in range(0, len(rows), _CHUNK):
         part = slice(start, start + _CHUNK)
-        chunk_lottery = None
-        if lottery is not None:
-            chunk_lottery = lottery.subset(np.arange(part.start, min(part.stop, len(rows))))
-        _allocate_rows(
-            rows[part], m[part], None if total is None else total[part],
-            None if ok is None else ok[part], flat[part], rule, chunk_lottery,
+        allocate_batch(
+            rows[part], m[part], rule,
+            valid=None if total is None else total[part],
+            allowed=None if ok is None else ok[part],
+            lottery=None if lottery is None else lottery.subset(np.arange(len(rows))[part]),
+            out=flat[part].T,
         )
     return out
 
@@ -474,7 +489,7 @@ _CHUNK = 16384
 
 @dataclass(frozen=True)
 class _Rule:
-    """The district rule's parameters, as passed to :func:`allocate_district`."""
+    """A district rule's parameters, with the field names of ``forecast.spec.DistrictRule``."""
 
     method: str
     first_divisor: float | None
@@ -484,77 +499,128 @@ class _Rule:
     quota_base: str
 
 
-def _allocate_rows(
+def allocate_batch(
     rows: np.ndarray,
     m: np.ndarray,
-    total: np.ndarray | None,
-    ok: np.ndarray | None,
-    flat: np.ndarray,
-    rule: _Rule,
-    lottery: Lottery | None,
+    rule: object,
+    *,
+    valid: np.ndarray | None = None,
+    allowed: np.ndarray | None = None,
+    lottery: Lottery | None = None,
+    out: np.ndarray,
+    list_max: np.ndarray | None = None,
 ) -> None:
-    """Allocate one batch of rows into ``flat`` (row, party), which is overwritten."""
+    """Allocate one batch of already checked rows into ``out``: the hot path's entry.
+
+    :func:`allocate_district` checks its inputs and calls this per batch; the law calls it per
+    province and chunk of draws, having checked the whole input once and computed the
+    per-list maxima of all provinces in one pass.
+
+    Parameters
+    ----------
+    rows : np.ndarray, dims (row, party)
+        Votes, whole numbers >= 0 (any strides).
+    m : np.ndarray of int, dims (row,)
+        District magnitudes.
+    rule : DistrictRule
+        Any object with the fields of :class:`forecast.spec.DistrictRule`.
+    valid : np.ndarray, optional, dims (row,)
+        Valid votes per row; defaults to the sum over ``rows``.
+    allowed : np.ndarray of bool, optional, dims (row, party)
+        Lists allowed to win seats.
+    lottery : Lottery, optional
+        Tie rule; list order without it.
+    out : np.ndarray of int, dims (party, row)
+        Zeros on entry; receives the seats (party-major, so each list's seats are written as
+        one contiguous run when ``out`` is C-ordered).
+    list_max : np.ndarray, optional, dims (party,)
+        Each list's largest vote over the rows, if the caller has it.
+    """
     n = rows.shape[1]
-    flat[...] = 0
-    if total is None:
-        total = rows.sum(axis=-1, dtype=np.float64)
+    total = rows.sum(axis=-1, dtype=np.float64) if valid is None else valid
+    bar = _bar(m, total, rule.threshold, rule.threshold_quotas)
     # Lists that could win in some row: a cheap superset from per-list maxima over the rows.
-    vmax = rows.max(axis=0, initial=0).astype(np.float64)
-    low = total.min(initial=np.inf)
-    cand = vmax > 0
-    if ok is not None:
-        cand &= ok.any(axis=0)
-    cand &= _passes(vmax[:, None], np.array([m.max(initial=0)]), np.array([low]),
-                    rule.threshold, rule.threshold_quotas)[:, 0]
+    vmax = rows.max(axis=0, initial=0) if list_max is None else list_max
+    cand = vmax >= bar.min(initial=np.inf)
+    if allowed is not None:
+        cand &= allowed.any(axis=0)
     cols = np.flatnonzero(cand)
     block = _gather(rows, cols)
-    eligible = block > 0
-    if ok is not None:
-        eligible &= _gather(ok, cols) > 0
-    if rule.threshold > 0 or rule.threshold_quotas > 0:
-        eligible &= _passes(block, m, total, rule.threshold, rule.threshold_quotas)
-        lifted = np.flatnonzero(~eligible.any(axis=0) & (m > 0))
-        if lifted.size:
-            _lift_threshold(rows, m, total, ok, lifted, flat, rule, lottery)
-            m = np.where(eligible.any(axis=0), m, 0)
-    if np.any(~eligible.any(axis=0) & (m > 0)):
-        row = int(np.flatnonzero(~eligible.any(axis=0) & (m > 0))[0])
-        raise ValueError(
-            f"row {row}: a district with {m[row]} seats has no votes for any list allowed to win"
-        )
-    if not cols.size:
-        return
+    eligible = block >= bar
+    if allowed is not None:
+        eligible &= _gather(allowed, cols) > 0
+    block *= eligible
+    qualifying = block.sum(axis=0)
+    empty = np.flatnonzero((qualifying == 0) & (m > 0))
     mf = m.astype(np.float64)
-    if rule.method in LR_METHODS:
-        seats = _lr_block(
-            block, eligible, mf, total, quota="hare" if rule.method == "hare_lr" else "droop",
-            remainder=rule.remainder, quota_base=rule.quota_base, cols=cols, n=n, lottery=lottery,
-        )
-    else:
-        seats = _divisor_block(
-            block, eligible, mf, divisors=_divisors(rule.method, rule.first_divisor), cols=cols,
-            n=n, lottery=lottery,
-        )
-    flat[:, cols] += seats.T.astype(flat.dtype)
+    if empty.size:
+        mf[empty] = 0.0
+    if cols.size:
+        if rule.method in LR_METHODS:
+            seats = _lr_block(
+                block, eligible, mf, total, qualifying,
+                quota="hare" if rule.method == "hare_lr" else "droop", remainder=rule.remainder,
+                quota_base=rule.quota_base, cols=cols, n=n, lottery=lottery,
+            )
+        else:
+            seats = _divisor_block(
+                block, eligible, mf, qualifying,
+                divisors=_divisors(rule.method, rule.first_divisor), cols=cols, n=n,
+                lottery=lottery,
+            )
+        for k, c in enumerate(cols):
+            out[c] = seats[k]
+    if empty.size:
+        # no list reaches the threshold: allocate those rows as if there were none
+        _lift_threshold(rows, m, total, allowed, empty, out, rule, lottery)
+
+
+def _bar(m: np.ndarray, total: np.ndarray, share: float, quotas: float) -> np.ndarray:
+    """Fewest votes a list needs to win in each row, dims (row,): at least 1 and the threshold.
+
+    A list passes when ``v >= share T`` and ``v >= quotas T / M``; for whole ``v`` that is
+    ``v >= ceil(...)``, exact since the thresholds are small fractions ``a / b``.
+    """
+    bar = _ONE
+    if share > 0:
+        a, b = _ratio(share, "threshold share")
+        bar = np.fmax(bar, np.ceil(total * np.float64(a) / b))
+    if quotas > 0:
+        a, b = _ratio(quotas, "threshold in quotas")
+        bar = np.fmax(bar, np.ceil(total * np.float64(a) / np.fmax(m * b, 1)))
+    return np.broadcast_to(bar, total.shape)
 
 
 def _lift_threshold(
     rows: np.ndarray,
     m: np.ndarray,
     total: np.ndarray,
-    ok: np.ndarray | None,
-    lifted: np.ndarray,
-    flat: np.ndarray,
-    rule: _Rule,
+    allowed: np.ndarray | None,
+    empty: np.ndarray,
+    out: np.ndarray,
+    rule: object,
     lottery: Lottery | None,
 ) -> None:
-    """Allocate the rows where no list reaches the threshold as if there were none."""
-    sub_ok = None if ok is None else ok[lifted]
-    flat[lifted] = allocate_district(
-        rows[lifted], m[lifted], method=rule.method, first_divisor=rule.first_divisor,
-        remainder=rule.remainder, quota_base=rule.quota_base, valid=total[lifted],
-        allowed=sub_ok, lottery=None if lottery is None else lottery.subset(lifted),
+    """Allocate rows where no list reaches the threshold among all allowed lists with votes."""
+    if rule.threshold == 0 and rule.threshold_quotas == 0:
+        row = int(empty[0])
+        raise ValueError(
+            f"row {row}: a district with {m[row]} seats has no votes for any list allowed to win"
+        )
+    sub = rows[empty]
+    ok = sub > 0 if allowed is None else (sub > 0) & allowed[empty]
+    if not ok.any(axis=1).all():
+        row = int(empty[~ok.any(axis=1)][0])
+        raise ValueError(
+            f"row {row}: a district with {m[row]} seats has no votes for any list allowed to win"
+        )
+    lifted = _Rule(rule.method, rule.first_divisor, 0.0, 0.0, rule.remainder, rule.quota_base)
+    seats = np.zeros(sub.T.shape, dtype=out.dtype)
+    allocate_batch(
+        sub, m[empty], lifted, valid=total[empty], allowed=ok,
+        lottery=None if lottery is None else lottery.subset(empty), out=seats,
     )
+    out[:, empty] = seats
 
 
 def largest_remainder(

@@ -1,0 +1,483 @@
+"""A whole electoral law as one function from vote draws to seat draws.
+
+The law of a spec (:class:`forecast.spec.ElectoralLaw`) is composed of small parts: a national
+threshold, the district rule applied in every province (:mod:`forecast.allocation.kernels`),
+reserved quota seats, national compensatory seats and the majority. :func:`allocate_seats`
+applies it to every draw at once, wrapped once in ``xr.apply_ufunc``; :func:`seats_from_table`
+and :func:`seats_command` do the same for one set of actual votes (the ``forecast seats``
+command), which is also how the law is checked against official results.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from rich.table import Table
+
+from forecast import dims
+from forecast.allocation.kernels import Lottery, allocate_batch, allocate_district, passes_threshold
+from forecast.errors import DataError
+from forecast.spec import ElectoralLaw, ForecastSpec, load_spec
+from forecast.tables import Column, count, read_table, slug, text, write_atomic
+
+__all__ = ["allocate_seats", "seats_command", "seats_from_table", "seats_table"]
+
+# Lottery streams: one per province (0 .. P-1) and this one for the compensatory seats.
+_COMPENSATORY_STREAM = 1_000_001
+
+
+def allocate_seats(
+    votes: xr.DataArray,
+    magnitude: xr.DataArray,
+    law: ElectoralLaw,
+    *,
+    valid_votes: xr.DataArray | None = None,
+    seed: int = 0,
+    chunk: int = 8192,
+) -> xr.Dataset:
+    """Seats of every list in every draw under a whole electoral law.
+
+    Per draw: lists below the national threshold are set aside; each province's seats go by the
+    district rule (thresholds on the province's valid votes); reserved quota seats go to their
+    quota lists; compensatory seats go by the national votes of the eligible lists. Lists named
+    in ``law.pooled`` (such as ``other``, the sum of many small lists) count towards valid votes
+    and thresholds but never win a seat.
+
+    Parameters
+    ----------
+    votes : xr.DataArray, dims (sample, province, party)
+        Votes per list, whole numbers >= 0.
+    magnitude : xr.DataArray, dims (province,)
+        Seats of each province's district.
+    law : ElectoralLaw
+        The law (``spec.law``).
+    valid_votes : xr.DataArray, optional, dims (sample, province)
+        Valid votes per province when they include lists not in ``votes``; at least the sum
+        of ``votes`` over ``party`` (not re-checked here). Defaults to that sum.
+    seed : int
+        Combined with ``law.tie_seed`` for the tie lottery.
+    chunk : int
+        Draws per batch; bounds the working memory.
+
+    Returns
+    -------
+    xr.Dataset
+        ``SeatDraws``: ``district_seats`` (sample, province, party) int16, ``quota_seats``,
+        ``compensatory_seats`` and ``seats`` (sample, party) int64. ``party`` is the input lists
+        followed by the quota lists. Attrs ``sample_dims``, ``house_size``, ``majority``.
+
+    Raises
+    ------
+    ValueError
+        If the magnitudes and reserved seats do not add up to the house size, the provinces of
+        ``votes`` and ``magnitude`` differ, a quota list also has votes, or (a bug) a draw's
+        seats do not add up to the house size.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from forecast.spec import ElectoralLaw, DistrictRule
+    >>> law = ElectoralLaw(house_size=5, district=DistrictRule(method="dhondt"))
+    >>> votes = xr.DataArray(
+    ...     np.array([[[60, 40], [10, 90]]]), dims=("sample", "province", "party"),
+    ...     coords={"party": ["a", "b"], "province": ["n", "s"]},
+    ... )
+    >>> magnitude = xr.DataArray([3, 2], dims="province", coords={"province": ["n", "s"]})
+    >>> allocate_seats(votes, magnitude, law)["seats"].values.tolist()
+    [[2, 3]]
+    """
+    votes = _check_votes(votes)
+    provinces = [str(p) for p in votes[dims.PROVINCE].values]
+    parties = [str(p) for p in votes[dims.PARTY].values]
+    magnitude = _check_magnitude(magnitude, provinces, law)
+    quota_parties = list(dict.fromkeys(q.party for q in law.quota))
+    clash = sorted(set(quota_parties) & set(parties))
+    if clash:
+        raise ValueError(f"quota lists {clash} also have votes: their seats are reserved")
+    for q in law.quota:
+        if q.province != "national" and q.province not in provinces:
+            raise ValueError(f"quota seats of '{q.party}' are in unknown province '{q.province}'")
+    pooled = np.isin(parties, list(law.pooled))
+    if valid_votes is None:
+        valid_votes = votes.sum(dims.PARTY)
+    else:
+        valid_votes = valid_votes.transpose(dims.SAMPLE, dims.PROVINCE).reindex(
+            {dims.PROVINCE: provinces}
+        )
+    sample_index = xr.DataArray(np.arange(votes.sizes[dims.SAMPLE]), dims=dims.SAMPLE)
+    quota = np.zeros(len(parties) + len(quota_parties), dtype=np.int64)
+    for q in law.quota:
+        quota[len(parties) + quota_parties.index(q.party)] += q.seats
+    district, quota_seats, compensatory, seats = xr.apply_ufunc(
+        _allocate_numpy,
+        votes,
+        magnitude,
+        valid_votes,
+        sample_index,
+        input_core_dims=[[dims.PROVINCE, dims.PARTY], [dims.PROVINCE], [dims.PROVINCE], []],
+        output_core_dims=[[dims.PROVINCE, dims.PARTY]] + [[dims.PARTY]] * 3,
+        exclude_dims={dims.PARTY},
+        kwargs={
+            "law": law, "pooled": pooled, "quota": quota, "seed": seed, "chunk": chunk,
+        },
+        dask="parallelized",
+        output_dtypes=[np.int16, np.int64, np.int64, np.int64],
+        dask_gufunc_kwargs={"output_sizes": {dims.PARTY: len(quota)}},
+    )
+    party_coord = parties + quota_parties
+    ds = xr.Dataset(
+        {
+            "district_seats": district,
+            "quota_seats": quota_seats,
+            "compensatory_seats": compensatory,
+            "seats": seats,
+        }
+    ).assign_coords({dims.PARTY: party_coord})
+    ds = ds.transpose(dims.SAMPLE, dims.PROVINCE, dims.PARTY)
+    ds.attrs = {
+        "sample_dims": [dims.SAMPLE],
+        "house_size": law.house_size,
+        "majority": law.majority_seats,
+    }
+    return dims.check(ds, "SeatDraws")
+
+
+def _check_votes(votes: xr.DataArray) -> xr.DataArray:
+    """Votes with dims exactly (sample, province, party), numeric and >= 0."""
+    want = (dims.SAMPLE, dims.PROVINCE, dims.PARTY)
+    if set(votes.dims) != set(want):
+        raise ValueError(f"votes: dims {votes.dims}, expected {want}")
+    votes = votes.transpose(*want)
+    if votes.dtype.kind not in "iuf":
+        raise ValueError(f"votes: dtype {votes.dtype}, expected whole numbers")
+    for dim in (dims.PROVINCE, dims.PARTY):
+        if dim not in votes.coords:
+            raise ValueError(f"votes: coordinate '{dim}' is missing")
+    return votes
+
+
+def _check_magnitude(
+    magnitude: xr.DataArray, provinces: list[str], law: ElectoralLaw
+) -> xr.DataArray:
+    """Magnitudes in the order of ``provinces``, adding up with the reserved seats."""
+    if magnitude.dims != (dims.PROVINCE,):
+        raise ValueError(f"magnitude: dims {magnitude.dims}, expected ('{dims.PROVINCE}',)")
+    have = {str(p) for p in magnitude[dims.PROVINCE].values}
+    if have != set(provinces):
+        raise ValueError(
+            f"magnitude and votes cover different provinces: only in magnitude "
+            f"{sorted(have - set(provinces))}, only in votes {sorted(set(provinces) - have)}"
+        )
+    magnitude = magnitude.reindex({dims.PROVINCE: provinces})
+    values = np.asarray(magnitude.values)
+    if np.any(values < 0) or np.any(values != np.round(values)):
+        raise ValueError("magnitude: seats must be whole numbers >= 0")
+    total = int(values.sum()) + law.reserved_seats
+    if total != law.house_size:
+        raise ValueError(
+            f"district magnitudes ({int(values.sum())}) plus {law.reserved_seats} quota and "
+            f"compensatory seats make {total}, not the house size {law.house_size}"
+        )
+    return magnitude.astype(np.int64)
+
+
+def _allocate_numpy(
+    votes: np.ndarray,
+    magnitude: np.ndarray,
+    valid: np.ndarray,
+    sample_index: np.ndarray,
+    *,
+    law: ElectoralLaw,
+    pooled: np.ndarray,
+    quota: np.ndarray,
+    seed: int,
+    chunk: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The law on plain arrays: votes (sample, province, party) -> the four seat arrays.
+
+    Works chunk by chunk over samples; within a chunk, each province's district goes through
+    the kernel as one batch. District seats are written party-major, into a (province, party,
+    sample) buffer whose rows are contiguous, and returned as a transposed view.
+    """
+    n_sample, n_province, n_party = votes.shape
+    n_out = len(quota)
+    if votes.size and not votes.min() >= 0:
+        raise ValueError("votes must be >= 0 and not NaN")
+    tie_seed = None
+    if law.tie_rule == "lottery":
+        tie_seed = int(np.random.SeedSequence([law.tie_seed, seed]).generate_state(1)[0])
+    district = np.zeros((n_province, n_out, n_sample), dtype=np.int16)
+    compensatory = np.zeros((n_party, n_sample), dtype=np.int64)
+    m = magnitude.astype(np.int64)
+    for start in range(0, n_sample, chunk):
+        stop = min(start + chunk, n_sample)
+        vc = votes[start:stop]
+        vt = np.asarray(valid[start:stop], dtype=np.float64)
+        rows = sample_index[start:stop]
+        allowed = _allowed(vc, vt, law.national_threshold, pooled)
+        list_max = vc.max(axis=0)
+        for p in range(n_province):
+            lottery = None if tie_seed is None else Lottery(tie_seed, p, 0, rows)
+            allocate_batch(
+                vc[:, p], np.full(stop - start, m[p]), law.district, valid=vt[:, p],
+                allowed=allowed, lottery=lottery, out=district[p, :n_party, start:stop],
+                list_max=list_max[p],
+            )
+        if law.compensatory.seats:
+            won = district[:, :n_party, start:stop].sum(axis=0).T
+            lottery = None
+            if tie_seed is not None:
+                lottery = Lottery(tie_seed, _COMPENSATORY_STREAM, 0, rows)
+            compensatory[:, start:stop] = _compensatory(vc, won, law, pooled, lottery).T
+    total = np.zeros((n_sample, n_out), dtype=np.int64)
+    total[:, :n_party] = district[:, :n_party].sum(axis=0, dtype=np.int64).T + compensatory.T
+    total += quota
+    short = np.flatnonzero(total.sum(axis=1) != law.house_size)
+    if short.size:
+        raise ValueError(
+            f"sample {int(short[0])}: seats add up to {int(total[short[0]].sum())}, "
+            f"not the house size {law.house_size}"
+        )
+    quota_seats = np.broadcast_to(quota, (n_sample, n_out)).copy()
+    compensatory_seats = np.zeros((n_sample, n_out), dtype=np.int64)
+    compensatory_seats[:, :n_party] = compensatory.T
+    return district.transpose(2, 0, 1), quota_seats, compensatory_seats, total
+
+
+def _allowed(
+    votes: np.ndarray, valid: np.ndarray, threshold: float, pooled: np.ndarray
+) -> np.ndarray | None:
+    """Lists allowed to win district seats in each sample, dims (sample, party), or None (all)."""
+    if threshold == 0 and not pooled.any():
+        return None
+    national = votes.sum(axis=1, dtype=np.float64)
+    ok = np.broadcast_to(~pooled, national.shape).copy()
+    if threshold > 0:
+        ok &= passes_threshold(national, 1, valid=valid.sum(axis=1), share=threshold)
+    return ok
+
+
+def _compensatory(
+    votes: np.ndarray,
+    won: np.ndarray,
+    law: ElectoralLaw,
+    pooled: np.ndarray,
+    lottery: Lottery | None,
+) -> np.ndarray:
+    """Compensatory seats by national votes, dims (sample, party)."""
+    national = votes.sum(axis=1)
+    ok = np.broadcast_to(~pooled, national.shape)
+    if law.compensatory.eligible == "district_winners":
+        ok = ok & (won > 0)
+    return allocate_district(
+        national, law.compensatory.seats, method=law.compensatory.method, allowed=ok,
+        lottery=lottery,
+    )
+
+
+def seats_from_table(
+    spec_or_law: ForecastSpec | ElectoralLaw,
+    magnitude: xr.DataArray | Mapping[str, int],
+    votes_table: xr.DataArray | Iterable[Mapping[str, Any]],
+    *,
+    valid_votes: xr.DataArray | Mapping[str, float] | None = None,
+    seed: int = 0,
+) -> xr.Dataset:
+    """Seats for one set of actual votes: :func:`allocate_seats` with a single sample.
+
+    Parameters
+    ----------
+    spec_or_law : ForecastSpec or ElectoralLaw
+        The spec (its ``law`` is used) or the law itself.
+    magnitude : xr.DataArray, dims (province,), or mapping of province to seats
+        District magnitudes.
+    votes_table : xr.DataArray, dims (province, party), or iterable of mappings
+        Votes per province and list; rows need ``province``, ``party`` and ``votes`` (as read
+        from a CSV). A list without a row in a province has no votes there.
+    valid_votes : xr.DataArray, dims (province,), or mapping, optional
+        Valid votes per province when they include lists not in the table.
+    seed : int
+        For the tie lottery.
+
+    Returns
+    -------
+    xr.Dataset
+        ``SeatDraws`` with one sample.
+    """
+    law = spec_or_law.law if isinstance(spec_or_law, ForecastSpec) else spec_or_law
+    if not isinstance(magnitude, xr.DataArray):
+        magnitude = xr.DataArray(
+            list(magnitude.values()), dims=dims.PROVINCE, coords={dims.PROVINCE: list(magnitude)}
+        )
+    votes = votes_table if isinstance(votes_table, xr.DataArray) else _pivot(votes_table)
+    votes = votes.expand_dims({dims.SAMPLE: 1}).transpose(dims.SAMPLE, dims.PROVINCE, dims.PARTY)
+    provinces = [str(p) for p in votes[dims.PROVINCE].values]
+    valid = None
+    if valid_votes is not None:
+        if not isinstance(valid_votes, xr.DataArray):
+            valid_votes = xr.DataArray(
+                [valid_votes[p] for p in provinces], dims=dims.PROVINCE,
+                coords={dims.PROVINCE: provinces},
+            )
+        valid = valid_votes.expand_dims({dims.SAMPLE: 1})
+    return allocate_seats(votes, magnitude, law, valid_votes=valid, seed=seed)
+
+
+def _pivot(rows: Iterable[Mapping[str, Any]]) -> xr.DataArray:
+    """Rows of (province, party, votes) as votes with dims (province, party); absent = 0."""
+    cells = [(str(r["province"]), str(r["party"]), r["votes"]) for r in rows]
+    provinces = list(dict.fromkeys(c[0] for c in cells))
+    parties = list(dict.fromkeys(c[1] for c in cells))
+    values = np.zeros((len(provinces), len(parties)), dtype=np.int64)
+    for province, party, n in cells:
+        values[provinces.index(province), parties.index(party)] += int(n or 0)
+    return xr.DataArray(
+        values, dims=(dims.PROVINCE, dims.PARTY),
+        coords={dims.PROVINCE: provinces, dims.PARTY: parties},
+    )
+
+
+_MAGNITUDE = (
+    Column("province", slug),
+    Column("seats", count),
+    Column("source_id", text, required=False, allow_empty=True),
+    Column("notes", text, required=False, allow_empty=True),
+)
+_VOTES = (
+    Column("province", slug),
+    Column("party", slug),
+    Column("votes", count),
+    Column("provenance", text, required=False, allow_empty=True),
+    Column("source_id", text, required=False, allow_empty=True),
+    Column("notes", text, required=False, allow_empty=True),
+)
+
+
+def seats_command(spec_path: Path, votes_path: Path, out_path: Path | None) -> xr.Dataset:
+    """The ``forecast seats`` command: seats for a CSV of actual votes under a spec's law.
+
+    Reads the spec, the district magnitudes ``<data.target>/magnitude.csv`` (``province,
+    seats``) and the votes CSV (``province,party,votes``; ``provenance``, ``source_id`` and
+    ``notes`` columns are allowed), allocates, and writes ``province,party,seats,seat_type``
+    to ``out_path`` (through a temporary file, so no partial file is left) when given.
+
+    Parameters
+    ----------
+    spec_path : Path
+        A ``models/*.toml`` spec.
+    votes_path : Path
+        The votes CSV.
+    out_path : Path, optional
+        Where to write the allocation.
+
+    Returns
+    -------
+    xr.Dataset
+        ``SeatDraws`` with one sample.
+
+    Raises
+    ------
+    SpecError
+        If the spec is invalid.
+    DataError
+        Naming the file, row and field of a bad cell, a province without magnitude, or a
+        district with seats but no votes.
+    """
+    spec = load_spec(spec_path)
+    magnitude_path = spec.resolve(spec.data.target) / "magnitude.csv"
+    magnitude = {
+        r["province"]: r["seats"]
+        for r in read_table(magnitude_path, _MAGNITUDE, key=("province",))
+    }
+    rows = read_table(Path(votes_path), _VOTES, key=("province", "party"))
+    quota_parties = {q.party for q in spec.law.quota}
+    for r in rows:
+        if r["province"] not in magnitude:
+            raise DataError(
+                f"province '{r['province']}' has no district magnitude in {magnitude_path}",
+                file=votes_path, where=f"row {r['_row']}", field="province",
+            )
+        if r["party"] in quota_parties:
+            raise DataError(
+                f"'{r['party']}' holds reserved quota seats; it takes no part in the districts",
+                file=votes_path, where=f"row {r['_row']}", field="party",
+            )
+    voted = {r["province"] for r in rows if r["votes"] > 0}
+    for province, seats in magnitude.items():
+        if seats > 0 and province not in voted:
+            raise DataError(
+                f"province '{province}' has {seats} seats but no votes for any list",
+                file=votes_path, field="province",
+            )
+    try:
+        result = seats_from_table(spec, magnitude, rows, seed=spec.law.tie_seed)
+    except ValueError as exc:
+        raise DataError(str(exc), file=votes_path) from None
+    if out_path is not None:
+        write_atomic(Path(out_path), lambda tmp: _write_seats(result, spec.law, tmp))
+    return result
+
+
+def _write_seats(result: xr.Dataset, law: ElectoralLaw, path: Path) -> None:
+    """Write one sample's allocation as ``province,party,seats,seat_type`` rows."""
+    one = result.isel({dims.SAMPLE: 0})
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["province", "party", "seats", "seat_type"])
+        district = one["district_seats"]
+        for province in district[dims.PROVINCE].values:
+            for party in district[dims.PARTY].values:
+                n = int(district.sel({dims.PROVINCE: province, dims.PARTY: party}))
+                if n:
+                    w.writerow([province, party, n, "district"])
+        for q in law.quota:
+            w.writerow([q.province, q.party, q.seats, "quota"])
+        for party, n in zip(one[dims.PARTY].values, one["compensatory_seats"].values, strict=True):
+            if n:
+                w.writerow(["national", party, int(n), "compensatory"])
+
+
+def seats_table(result: xr.Dataset) -> Table:
+    """A printable table of seats per list (mean over samples when there are several).
+
+    Parameters
+    ----------
+    result : xr.Dataset
+        ``SeatDraws``.
+
+    Returns
+    -------
+    rich.table.Table
+        One row per list with seats: district, quota, compensatory and total, largest first.
+    """
+    mean = {
+        var: result[var].mean(dims.SAMPLE)
+        for var in ("quota_seats", "compensatory_seats", "seats")
+    }
+    district = result["district_seats"].sum(dims.PROVINCE).mean(dims.SAMPLE)
+    n = result.sizes[dims.SAMPLE]
+    fmt = "{:.0f}" if n == 1 else "{:.1f}"
+    table = Table(
+        title=(
+            f"Seats ({result.attrs['house_size']} in all, majority {result.attrs['majority']}"
+            + (")" if n == 1 else f"; mean of {n} samples)")
+        )
+    )
+    for name in ("list", "district", "quota", "compensatory", "total"):
+        table.add_column(name, justify="left" if name == "list" else "right")
+    order = np.argsort(-mean["seats"].values, kind="stable")
+    for i in order:
+        if mean["seats"].values[i] == 0:
+            continue
+        table.add_row(
+            str(result[dims.PARTY].values[i]),
+            *(fmt.format(float(x.values[i])) for x in (
+                district, mean["quota_seats"], mean["compensatory_seats"], mean["seats"],
+            )),
+        )
+    return table
