@@ -47,7 +47,7 @@ _SCREEN_CELLS = 1 << 24  # samples x bitmasks screened for minimal-winning frequ
 
 
 def coalition_actors(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
-    """The lists that act in government formation, with their seats in each sample.
+    """Find the lists that act in government formation, with their seats in each sample.
 
     Parameters
     ----------
@@ -128,7 +128,7 @@ def mask_members(masks: np.ndarray, n: int) -> np.ndarray:
 
 
 def _subset_min(weights: np.ndarray) -> np.ndarray:
-    """Seats of the smallest member of every coalition (sample, 2**actor); empty gets a big value."""
+    """Seats of the smallest member of every coalition (sample, 2**actor); empty: a big value."""
     n_sample, n = weights.shape
     big = np.iinfo(np.int32).max
     out = np.full((n_sample, 1 << n), big, dtype=np.int32)
@@ -207,7 +207,9 @@ def _candidates(
     return list(chosen), coverage
 
 
-def _positions(spec: ForecastSpec, ids: list[str], lists: np.ndarray, names: list[str]) -> np.ndarray:
+def _positions(
+    spec: ForecastSpec, ids: list[str], lists: np.ndarray, names: list[str]
+) -> np.ndarray:
     """Position of each actor on the spec's bloc axis; NaN for actors without a placed bloc."""
     blocs = {p.id: p.bloc for p in spec.party}
     known = set(blocs.values())
@@ -296,12 +298,12 @@ def int_quantiles(x: np.ndarray, probs: list[float]) -> np.ndarray:
     np.ndarray, shape (k, len(probs))
         For each row, the smallest value whose empirical CDF reaches each probability.
     """
-    k, n = x.shape
-    top = int(x.max()) + 1 if x.size else 1
-    flat = (np.arange(k)[:, None] * top + x).ravel()
-    counts = np.bincount(flat, minlength=k * top).reshape(k, top)
-    cdf = np.cumsum(counts, axis=1) / n
-    return np.stack([(cdf < p - 1e-12).sum(axis=1) for p in probs], axis=1).astype(float)
+    targets = np.asarray(probs) * x.shape[1] - 1e-9
+    out = np.empty((len(x), len(probs)))
+    for i, row in enumerate(x):
+        cdf = np.cumsum(np.bincount(row))
+        out[i] = np.searchsorted(cdf, targets, side="right")
+    return out
 
 
 def score_coalitions(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
@@ -349,10 +351,13 @@ def score_coalitions(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
     order = sorted(range(len(masks)), key=lambda c: (members[c].sum(), labels[c]))
     members = members[order]
     labels = [labels[c] for c in order]
-    # Coalition-major (coalition, sample) arrays, handed to xarray transposed.
-    total = (members.astype(np.float32) @ w.T.astype(np.float32)).astype(np.int32)
-    majority = total >= quota
-    minimal = majority & (total - member_seats(w, members) < quota)
+    # Coalition-major (coalition, sample) arrays, handed to xarray transposed. Seat totals are
+    # exact in float32 and stored as int16 (a house has fewer than 32,768 seats).
+    totalf = members.astype(np.float32) @ np.ascontiguousarray(w.T, dtype=np.float32)
+    majority = totalf >= quota
+    minimal = majority & (totalf - member_seats(w, members) < quota)
+    total = totalf.astype(np.int16 if house < np.iinfo(np.int16).max else np.int32)
+    del totalf
     span, connected = _range_and_connected(members, _positions(spec, ids, lists, names))
     q = (1 - CI_PROB) / 2
     eti = int_quantiles(total, [q, 1 - q])
@@ -362,8 +367,8 @@ def score_coalitions(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
             "seats": ((SAMPLE, COALITION), total.T),
             "majority": ((SAMPLE, COALITION), majority.T),
             "minimal_winning": ((SAMPLE, COALITION), minimal.T),
-            "p_majority": ((COALITION,), majority.mean(axis=1)),
-            "p_minimal_winning": ((COALITION,), minimal.mean(axis=1)),
+            "p_majority": ((COALITION,), np.count_nonzero(majority, axis=1) / len(w)),
+            "p_minimal_winning": ((COALITION,), np.count_nonzero(minimal, axis=1) / len(w)),
             "n_parties": ((COALITION,), members.sum(axis=1)),
             "ideological_range": ((COALITION,), span),
             "connected": ((COALITION,), connected),

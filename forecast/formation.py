@@ -157,7 +157,7 @@ def _duration_coefficients(spec: ForecastSpec) -> dict[str, Coefficient]:
 
 
 def prior_table(coefficients: dict[str, Coefficient]) -> str:
-    """The priors as a JSON string for ``attrs``: term -> mean, sd, source, verified, judgemental."""
+    """Write priors as JSON for ``attrs``: term -> mean, sd, source, verified, judgemental."""
     return json.dumps({k: c.model_dump() for k, c in coefficients.items()}, sort_keys=True)
 
 
@@ -210,12 +210,16 @@ def _unity(table: xr.Dataset, spec: ForecastSpec) -> np.ndarray:
     in power when the coalition holds at least ``risk.inclusion_share`` of the seats the actors
     are expected to win for it (mean seats split by the lists' community bases).
     """
-    major = [k for k, c in enumerate(spec.community) if c.relative_size >= spec.formation.unity_min_size]
+    major = [
+        k for k, c in enumerate(spec.community) if c.relative_size >= spec.formation.unity_min_size
+    ]
     if not major:
         return np.zeros(table.sizes[COALITION], dtype=bool)
     names = [str(p) for p in table["list"].values]
     shares = {p.id: p.community_base for p in spec.party}
-    base = np.array([[shares.get(p, {}).get(spec.community[k].id, 0.0) for k in major] for p in names])
+    base = np.array(
+        [[shares.get(p, {}).get(spec.community[k].id, 0.0) for k in major] for p in names]
+    )
     lists = table["actor_lists"].values
     actor_base = (lists @ base) / np.maximum(lists.sum(axis=1, keepdims=True), 1)
     expected = table["actor_seats"].values.mean(axis=0)[:, None] * actor_base
@@ -248,8 +252,9 @@ def predict_formation(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: int) 
     --------
     >>> from forecast.coalitions import score_coalitions
     >>> from forecast.testing import toy_seat_draws, toy_spec
-    >>> table = score_coalitions(toy_seat_draws(50, {"alpha": 45, "beta": 35, "gamma": 20}), toy_spec())
-    >>> formed = predict_formation(table, toy_spec(), seed=1)
+    >>> spec = toy_spec()
+    >>> seats = toy_seat_draws(50, {"alpha": 45, "beta": 35, "gamma": 20})
+    >>> formed = predict_formation(score_coalitions(seats, spec), spec, seed=1)
     >>> round(float(formed["p_form"].sum()), 6)
     1.0
     """
@@ -310,7 +315,9 @@ def predict_formation(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: int) 
 
 def _formed(coalitions: xr.Dataset) -> np.ndarray:
     if "formed" not in coalitions:
-        raise ValueError("the coalition table has no 'formed' government: run predict_formation first")
+        raise ValueError(
+            "the coalition table has no 'formed' government: run predict_formation first"
+        )
     return coalitions["formed"].values
 
 

@@ -124,12 +124,19 @@ def power_indices(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
         "p_most_pivotal": ((PARTY,), share.mean(axis=0)),
     }
     seat_share = actors["seats"].values / float(seats.attrs.get("house_size", spec.law.house_size))
-    data["banzhaf_per_seat_share"] = ((PARTY,), np.nanmean(banzhaf, axis=0) / seat_share.mean(axis=0))
+    data["banzhaf_per_seat_share"] = (
+        (PARTY,),
+        np.nanmean(banzhaf, axis=0) / seat_share.mean(axis=0),
+    )
     for name, values in (("banzhaf", banzhaf), ("shapley_shubik", shapley)):
         data[f"{name}_mean"] = ((PARTY,), np.nanmean(values, axis=0))
         data[f"{name}_eti"] = ((PARTY, CI_BOUND), np.nanquantile(values, [q, 1 - q], axis=0).T)
     return xr.Dataset(
         data,
-        coords={SAMPLE: actors[SAMPLE].values, PARTY: actors[PARTY].values, CI_BOUND: ["lower", "upper"]},
+        coords={
+            SAMPLE: actors[SAMPLE].values,
+            PARTY: actors[PARTY].values,
+            CI_BOUND: ["lower", "upper"],
+        },
         attrs={"majority": quota, "sample_dims": [SAMPLE], "ci_kind": "eti", "ci_prob": CI_PROB},
     )

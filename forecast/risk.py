@@ -88,7 +88,9 @@ def _community_bases(spec: ForecastSpec, lists: list[str]) -> np.ndarray:
     return base
 
 
-def _status(gov: np.ndarray, house: np.ndarray, share: float, discriminated: np.ndarray) -> np.ndarray:
+def _status(
+    gov: np.ndarray, house: np.ndarray, share: float, discriminated: np.ndarray
+) -> np.ndarray:
     """Status code (index into STATUSES) of each community: array (sample, community), int8."""
     included = (house > 0) & (gov >= share * house)
     senior = np.where(included, gov, -1.0).argmax(axis=1)
@@ -191,8 +193,11 @@ def assess_risk(
             "predict_formation_days first"
         )
     if not spec.community:
-        raise SpecError("the spec has no [[community]]: conflict risk is per community",
-                        file=spec.source_file, where="[[community]]")
+        raise SpecError(
+            "the spec has no [[community]]: conflict risk is per community",
+            file=spec.source_file,
+            where="[[community]]",
+        )
     check(seats, "SeatDraws")
     coefs = {**default_risk_priors(), **spec.risk.coefficients}
     if spec.risk.log_gdp_per_capita is None and coefs["log_gdp_per_capita"].mean != 0:
@@ -262,7 +267,10 @@ def assess_risk(
             "p_onset_eti": ((COMMUNITY, CI_BOUND), np.quantile(risk, [q, 1 - q], axis=0).T),
             "p_onset_any": p_any,
             "p_onset_any_eti": ((CI_BOUND,), np.quantile(any_onset, [q, 1 - q])),
-            **{f"p_{name}": ((COMMUNITY,), (status == k).mean(axis=0)) for k, name in enumerate(STATUSES)},
+            **{
+                f"p_{name}": ((COMMUNITY,), (status == k).mean(axis=0))
+                for k, name in enumerate(STATUSES)
+            },
             "p_excluded": ((COMMUNITY,), (status >= 2).mean(axis=0)),
             "p_downgraded": ((COMMUNITY,), downgraded.mean(axis=0)),
             "p_pivotal": ((COMMUNITY,), pivotal.mean(axis=0)),

@@ -133,7 +133,7 @@ def toy_spec(
     house_size: int = 100,
     **sections: Any,
 ) -> ForecastSpec:
-    """A small valid spec: lists with blocs and community bases, and optional extra sections.
+    """Build a small valid spec: lists with blocs and community bases, and extra sections.
 
     Parameters
     ----------
@@ -187,7 +187,7 @@ def toy_spec(
 
 
 def spec_with_fragment(base: Path | str, fragment: Path | str) -> ForecastSpec:
-    """A spec file with the top-level sections of a TOML fragment put in place of its own.
+    """Load a spec file with the top-level sections of a TOML fragment put in place of its own.
 
     Data paths are not checked, so a spec can be validated with its coalition, formation,
     duration, risk and community sections before the data they sit beside exist.

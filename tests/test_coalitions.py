@@ -39,9 +39,11 @@ def test_subset_sums_match_brute_force():
         np.testing.assert_array_equal(sums[:, m], w[:, members].sum(axis=1))
 
 
-seat_maps = st.lists(st.integers(0, 40), min_size=2, max_size=7).map(
-    lambda xs: {f"list_{i}": x for i, x in enumerate(xs)}
-).filter(lambda d: sum(d.values()) > 0)
+seat_maps = (
+    st.lists(st.integers(0, 40), min_size=2, max_size=7)
+    .map(lambda xs: {f"list_{i}": x for i, x in enumerate(xs)})
+    .filter(lambda d: sum(d.values()) > 0)
+)
 
 
 @given(seat_maps, st.integers(0, 2**31 - 1))
@@ -61,7 +63,9 @@ def test_supersets_of_winning_coalitions_win(seats_mean, seed):
     for c, row in enumerate(members):
         total = w[:, row].sum(axis=1)
         each_needed = np.all(total[:, None] - w[:, row] < quota, axis=1)
-        np.testing.assert_array_equal(table["minimal_winning"].values[:, c], (total >= quota) & each_needed)
+        np.testing.assert_array_equal(
+            table["minimal_winning"].values[:, c], (total >= quota) & each_needed
+        )
         assert table["coalition"].values[c] == "+".join(sorted(table["party"].values[row]))
 
 

@@ -46,12 +46,23 @@ def test_formation_probabilities_sum_to_one_in_every_sample(seed):
 
 
 def test_vectorised_logit_matches_a_coalition_by_coalition_loop():
-    coefs = {k: fixed(v) for k, v in {
-        "minority": -1.2, "minimal_winning": 0.7, "n_parties": -0.5, "largest": 1.5,
-        "range": -0.1, "incumbent": 2.0, "unity": 1.0,
-    }.items()}
+    coefs = {
+        k: fixed(v)
+        for k, v in {
+            "minority": -1.2,
+            "minimal_winning": 0.7,
+            "n_parties": -0.5,
+            "largest": 1.5,
+            "range": -0.1,
+            "incumbent": 2.0,
+            "unity": 1.0,
+        }.items()
+    }
     spec = toy_spec(
-        coalitions={"incumbent": ["beta", "gamma"], "bloc_positions": {"left": 0, "centre": 5, "right": 10}},
+        coalitions={
+            "incumbent": ["beta", "gamma"],
+            "bloc_positions": {"left": 0, "centre": 5, "right": 10},
+        },
         formation={"coefficients": coefs},
     )
     seats = toy_seat_draws(4, SEATS, concentration=50.0, seed=2)
@@ -67,8 +78,14 @@ def test_vectorised_logit_matches_a_coalition_by_coalition_loop():
             mw = win and all(total - w[s, j] < 51 for j in np.flatnonzero(row))
             largest = row[int(np.argmax(w[s]))]
             incumbent = set(label.split("+")) == {"beta", "gamma"}
-            u = (-1.2 * (not win) + 0.7 * mw - 0.5 * row.sum() + 1.5 * largest
-                 - 0.1 * table["ideological_range"].values[c] + 2.0 * incumbent)
+            u = (
+                -1.2 * (not win)
+                + 0.7 * mw
+                - 0.5 * row.sum()
+                + 1.5 * largest
+                - 0.1 * table["ideological_range"].values[c]
+                + 2.0 * incumbent
+            )
             utility.append(u)
         utility = np.array(utility)
         # unity: every community of 10%+ holds half its expected seats in the cabinet
@@ -97,9 +114,13 @@ def test_incumbency_and_investiture_move_probability():
     plain = predict_formation(score_coalitions(seats, base), base, seed=1)
     spec = toy_spec(coalitions={"incumbent": ["alpha", "gamma"]})
     favoured = predict_formation(score_coalitions(seats, spec), spec, seed=1)
-    assert favoured["p_form"].sel(coalition="alpha+gamma") > plain["p_form"].sel(coalition="alpha+gamma")
-    strict = toy_spec(coalitions={"investiture": True},
-                      formation={"coefficients": {"investiture_minority": fixed(-5.0)}})
+    assert favoured["p_form"].sel(coalition="alpha+gamma") > plain["p_form"].sel(
+        coalition="alpha+gamma"
+    )
+    strict = toy_spec(
+        coalitions={"investiture": True},
+        formation={"coefficients": {"investiture_minority": fixed(-5.0)}},
+    )
     confirmed = predict_formation(score_coalitions(seats, strict), strict, seed=1)
     minority = ~confirmed["majority"].any("sample")
     assert confirmed["p_form"].where(minority).sum() < plain["p_form"].where(minority).sum() / 10
@@ -107,7 +128,9 @@ def test_incumbency_and_investiture_move_probability():
 
 def test_prime_minister_is_the_largest_list_of_the_drawn_government():
     spec = toy_spec()
-    table = predict_formation(score_coalitions(toy_seat_draws(100, SEATS, concentration=40.0), spec), spec, seed=4)
+    table = predict_formation(
+        score_coalitions(toy_seat_draws(100, SEATS, concentration=40.0), spec), spec, seed=4
+    )
     w = table["actor_seats"].values
     for s in range(100):
         row = table["members"].values[table["formed"].values[s]]
@@ -119,11 +142,19 @@ def test_prime_minister_is_the_largest_list_of_the_drawn_government():
 def test_reference_formation_takes_the_baseline_median():
     coefs = {k: fixed(0.0) for k in ("post_election", "range", "n_parties", "minority")}
     coefs["n_parties_log_t"] = fixed(-0.4)
-    spec = toy_spec(duration={"coefficients": coefs, "baseline_log_days": fixed(np.log(30.0)),
-                              "baseline_shape": fixed(2.0)})
+    spec = toy_spec(
+        duration={
+            "coefficients": coefs,
+            "baseline_log_days": fixed(np.log(30.0)),
+            "baseline_shape": fixed(2.0),
+        }
+    )
     seats = toy_seat_draws(20_000, {"alpha": 60, "beta": 40})
     table = predict_formation(score_coalitions(seats, spec), spec, seed=1)
-    table["formed"] = ("sample", np.zeros(20_000, dtype=np.int64))  # alpha alone: one-party majority
+    table["formed"] = (
+        "sample",
+        np.zeros(20_000, dtype=np.int64),
+    )  # alpha alone: one-party majority
     days = predict_formation_days(table, spec, seed=2)
     assert days["formation_days_median"].item() == pytest.approx(30.0, rel=0.05)
 

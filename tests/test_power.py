@@ -50,7 +50,12 @@ def test_kernel_matches_brute_force(game):
 
 @pytest.mark.parametrize(
     ("weights", "quota"),
-    [([49, 49, 2], 51), ([40, 30, 20, 10], 51), ([91, 89, 70, 43, 8, 6, 4, 4, 5], 163), ([3, 2, 1, 1], 4)],
+    [
+        ([49, 49, 2], 51),
+        ([40, 30, 20, 10], 51),
+        ([91, 89, 70, 43, 8, 6, 4, 4, 5], 163),
+        ([3, 2, 1, 1], 4),
+    ],
 )
 def test_kernel_matches_the_powerindex_library(weights, quota):
     game = powerindex.Game(quota, weights=weights)

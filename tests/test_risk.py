@@ -44,9 +44,20 @@ def test_risk_rises_when_a_community_moves_from_partner_to_excluded():
 
 
 def test_hand_computed_onset_probability():
-    coefs = {k: fixed(0.0) for k in (
-        "powerless", "discriminated", "junior_partner", "downgraded", "previous_conflict",
-        "relative_size", "log_gdp_per_capita", "plurality_excluded", "protracted_formation")}
+    coefs = {
+        k: fixed(0.0)
+        for k in (
+            "powerless",
+            "discriminated",
+            "junior_partner",
+            "downgraded",
+            "previous_conflict",
+            "relative_size",
+            "log_gdp_per_capita",
+            "plurality_excluded",
+            "protracted_formation",
+        )
+    }
     coefs["constant"] = fixed(-3.0)
     coefs["powerless"] = fixed(1.0)
     coefs["relative_size"] = fixed(2.0)
@@ -61,7 +72,9 @@ def test_hand_computed_onset_probability():
         "east": -3.0 + 1.0 + 2.0 * 0.15 / 0.65,
     }
     for community, eta in expected.items():
-        assert risk["p_onset"].sel(community=community).item() == pytest.approx(1 / (1 + np.exp(-eta)))
+        assert risk["p_onset"].sel(community=community).item() == pytest.approx(
+            1 / (1 + np.exp(-eta))
+        )
 
 
 def test_summaries_decompose_and_stay_probabilities():
@@ -87,7 +100,9 @@ def test_missing_gdp_is_a_spec_error():
 
 
 def test_iraq_2010_actual_seats():
-    spec = spec_with_fragment(ROOT / "models/iraq_2010.toml", ROOT / "models/iraq_2010.coalitions.toml")
+    spec = spec_with_fragment(
+        ROOT / "models/iraq_2010.toml", ROOT / "models/iraq_2010.coalitions.toml"
+    )
     seats = toy_seat_draws(4000, {**IRAQ_2010_SEATS, "other": 0})
     table = predict_formation(score_coalitions(seats, spec), spec, seed=20100307)
     table = predict_formation_days(table, spec, seed=20100308)
@@ -95,7 +110,9 @@ def test_iraq_2010_actual_seats():
     power = power_indices(seats, spec)
     # The table: majority is 163 of 325, the big three and the Kurdistan List are actors.
     assert table.attrs["majority"] == 163
-    assert {"iraqiya", "state_of_law", "iraqi_national_alliance", "kurdistan_list"} <= set(table["party"].values)
+    assert {"iraqiya", "state_of_law", "iraqi_national_alliance", "kurdistan_list"} <= set(
+        table["party"].values
+    )
     p = table["p_majority"].to_series()
     assert p["iraqiya+state_of_law"] == 1.0 and p["iraqiya"] == 0.0
     shia_kurd = "iraqi_national_alliance+kurdistan_list+state_of_law"

@@ -1,0 +1,110 @@
+"""Coalition stage on 100k seat samples, 12 actor lists: time each step, append to BENCHMARKS.md.
+
+Run: .venv/bin/python benchmarks/bench_coalitions.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import time
+from pathlib import Path
+
+from forecast.coalitions import score_coalitions
+from forecast.formation import predict_formation, predict_formation_days
+from forecast.power import power_indices
+from forecast.risk import assess_risk
+from forecast.testing import toy_seat_draws, toy_spec
+
+N_SAMPLE = 100_000
+TARGET_S = 2.0
+# Twelve lists, seat means shaped like Iraq 2010: three large, one medium, eight small.
+SEATS = {
+    "l01": 91,
+    "l02": 89,
+    "l03": 70,
+    "l04": 43,
+    "l05": 8,
+    "l06": 6,
+    "l07": 5,
+    "l08": 4,
+    "l09": 4,
+    "l10": 4,
+    "l11": 4,
+    "l12": 3,
+}
+BLOCS = ["a", "b", "b", "c", "c", "d", "e", "c", "a", "d", "e", "a"]
+COMMUNITIES = {"north": 0.55, "south": 0.25, "east": 0.15, "west": 0.05}
+BASES = [
+    {"north": 0.2, "south": 0.75, "west": 0.05},
+    {"north": 1.0},
+    {"north": 1.0},
+    {"east": 1.0},
+    {"east": 1.0},
+    {"south": 1.0},
+    {"west": 1.0},
+    {"east": 1.0},
+    {"south": 0.7, "north": 0.3},
+    {"south": 1.0},
+    {"west": 1.0},
+    {"north": 1.0},
+]
+
+
+def main() -> None:
+    parties = {p: (b, base) for p, b, base in zip(SEATS, BLOCS, BASES, strict=True)}
+    spec = toy_spec(
+        parties=parties,
+        communities=COMMUNITIES,
+        house_size=325,
+        coalitions={
+            "min_seats": 2,
+            "incumbent": ["l02", "l03", "l04", "l06"],
+            "investiture": True,
+            "bloc_positions": {"a": 7.0, "b": 4.0, "c": 0.0, "d": 8.5, "e": 5.0},
+        },
+        risk={"log_gdp_per_capita": 8.2, "gdp_source": "benchmark"},
+    )
+    seats = toy_seat_draws(N_SAMPLE, SEATS, concentration=600.0, seed=1)
+    steps = []
+    start = time.perf_counter()
+
+    def timed(name, fn):
+        t = time.perf_counter()
+        out = fn()
+        steps.append((name, time.perf_counter() - t))
+        return out
+
+    table = timed("candidates (score_coalitions)", lambda: score_coalitions(seats, spec))
+    table = timed("formation (predict_formation)", lambda: predict_formation(table, spec, seed=1))
+    table = timed(
+        "duration (predict_formation_days)", lambda: predict_formation_days(table, spec, seed=2)
+    )
+    timed("indices (power_indices)", lambda: power_indices(seats, spec))
+    timed("risk (assess_risk)", lambda: assess_risk(table, seats, spec, seed=3))
+    total = time.perf_counter() - start
+    n_actor = table.sizes["party"]
+    n_coalition = table.sizes["coalition"]
+    lines = [
+        f"## bench_coalitions ({dt.date.today().isoformat()})",
+        "",
+        f"{N_SAMPLE:,} samples, {n_actor} actor lists, {n_coalition} candidate governments; "
+        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
+        f"numpy on one BLAS thread for the index products. Target: under {TARGET_S:.0f} s.",
+        "",
+        "| step | seconds |",
+        "| --- | ---: |",
+        *[f"| {name} | {sec:.3f} |" for name, sec in steps],
+        f"| **total** | **{total:.3f}** |",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    out = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
+    with out.open("a", encoding="utf-8") as fh:
+        fh.write(("" if not out.exists() or out.stat().st_size == 0 else "\n") + text)
+
+
+if __name__ == "__main__":
+    main()
