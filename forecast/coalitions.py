@@ -15,9 +15,9 @@ for every sample is exponential, so the candidate governments are chosen by seat
    as large (by mean seats) as its smallest member, the oversized governments that consociational
    bargaining produces;
 
-until ``coalitions.max_candidates`` is reached. Minimal-winning frequencies are screened on the
-distinct seat vectors (an evenly spaced subset of them when there are very many), bitmask by
-bitmask, so no list is ever dropped to make the enumeration tractable. ``attrs["mw_coverage"]``
+until ``coalitions.max_candidates`` is reached. Minimal-winning frequencies are screened bitmask
+by bitmask on the distinct seat vectors of at most ``max(256, 2**24 / 2**n)`` evenly spaced
+samples, so no list is ever dropped to make the enumeration tractable. ``attrs["mw_coverage"]``
 says which share of the screened minimal-winning mass the candidates hold.
 """
 
@@ -142,11 +142,10 @@ def _subset_min(weights: np.ndarray) -> np.ndarray:
 def _screen_minimal_winning(w: np.ndarray, quota: int, max_parties: int) -> np.ndarray:
     """Share of samples in which each bitmask is minimal winning, on distinct seat vectors."""
     n = w.shape[1]
-    rows, counts = np.unique(w, axis=0, return_counts=True)
     limit = max(256, _SCREEN_CELLS >> n)
-    if len(rows) > limit:
-        keep = np.linspace(0, len(rows) - 1, limit).round().astype(np.int64)
-        rows, counts = rows[keep], counts[keep]
+    if len(w) > limit:
+        w = w[np.linspace(0, len(w) - 1, limit).round().astype(np.int64)]
+    rows, counts = np.unique(w, axis=0, return_counts=True)
     size = np.bitwise_count(np.arange(1 << n, dtype=np.uint32))
     freq = np.zeros(1 << n)
     chunk = max(1, (1 << 22) >> n)

@@ -266,21 +266,23 @@ def predict_formation(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: int) 
     beta = _draw(coefs, n_sample, rng)
     members = coalitions["members"].values
     # Coalition-major (coalition, sample) arrays throughout.
-    majority = coalitions["majority"].values.T
-    minority = ~majority
+    minority = ~coalitions["majority"].values.T
     static = _static_features(coalitions, spec)
     names = list(static)
     x_static = np.stack([static[k] for k in names], axis=1).astype(np.float32)
     utility = x_static @ np.stack([beta[k] for k in names]).astype(np.float32)
-    dynamic = {
-        "minority": minority,
-        "minimal_winning": coalitions["minimal_winning"].values.T,
-        "largest": members[:, w.argmax(axis=1)],
-    }
-    if spec.coalitions.investiture:
-        dynamic["investiture_minority"] = minority
-    for k, x in dynamic.items():
-        utility += x * beta[k].astype(np.float32)
+    # Sample-dependent features as one code per cell: 1 minority, 2 minimal winning, 4 largest;
+    # each sample's utility for the eight codes is looked up in one gather.
+    code = minority.view(np.uint8) | (coalitions["minimal_winning"].values.T.view(np.uint8) << 1)
+    code |= members[:, w.argmax(axis=1)].view(np.uint8) << 2
+    bits = np.arange(8)[:, None]
+    minority_term = beta["minority"] + spec.coalitions.investiture * beta["investiture_minority"]
+    lookup = (
+        (bits & 1 > 0) * minority_term
+        + (bits & 2 > 0) * beta["minimal_winning"]
+        + (bits & 4 > 0) * beta["largest"]
+    ).astype(np.float32)
+    utility += np.take_along_axis(lookup, code, axis=0)
     utility -= utility.max(axis=0)
     np.exp(utility, out=utility)
     utility /= utility.sum(axis=0)
