@@ -1,0 +1,220 @@
+"""The whole law: districts, quota and compensatory seats, thresholds, SeatDraws, the CLI entry."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from rich.table import Table
+
+from forecast import dims
+from forecast.allocation.law import allocate_seats, seats_command, seats_from_table, seats_table
+from forecast.errors import DataError
+from forecast.spec import CompensatorySeats, DistrictRule, ElectoralLaw, QuotaSeats
+
+ROOT = Path(__file__).resolve().parents[1]
+IRAQ_SPEC = ROOT / "models" / "iraq_2010.toml"
+
+PROVINCES = ["north", "south", "east"]
+PARTIES = ["alpha", "beta", "gamma", "other"]
+MAGNITUDE = xr.DataArray([5, 3, 2], dims="province", coords={"province": PROVINCES})
+
+
+def toy_law(**kw) -> ElectoralLaw:
+    """13 seats: 10 district (5, 3, 2), 2 quota (1 national, 1 in east), 1 compensatory."""
+    base = dict(
+        house_size=13,
+        district=DistrictRule(method="dhondt"),
+        quota=(
+            QuotaSeats(community="c1", party="c1_quota", seats=1, source="test"),
+            QuotaSeats(community="c2", party="c2_quota", seats=1, province="east", source="t"),
+        ),
+        compensatory=CompensatorySeats(seats=1, method="dhondt"),
+        tie_rule="list_order",
+    )
+    return ElectoralLaw(**{**base, **kw})
+
+
+def toy_votes(n_sample: int = 200, seed: int = 0) -> xr.DataArray:
+    rng = np.random.default_rng(seed)
+    shares = rng.dirichlet([6, 4, 2, 1], size=(n_sample, len(PROVINCES)))
+    votes = np.floor(shares * rng.integers(1_000, 50_000, (n_sample, len(PROVINCES), 1)))
+    return xr.DataArray(
+        votes.astype(np.int64),
+        dims=("sample", "province", "party"),
+        coords={"sample": np.arange(n_sample), "province": PROVINCES, "party": PARTIES},
+    )
+
+
+def test_seat_draws_schema_and_totals():
+    ds = allocate_seats(toy_votes(), MAGNITUDE, toy_law())
+    dims.check(ds, "SeatDraws")
+    assert list(ds[dims.PARTY].values) == PARTIES + ["c1_quota", "c2_quota"]
+    assert (ds["seats"].sum("party") == 13).all()
+    assert (ds["district_seats"].sum("party") == MAGNITUDE).all()
+    assert (ds["quota_seats"].sel(party=["c1_quota", "c2_quota"]) == 1).all()
+    assert int(ds["compensatory_seats"].sum("party").max()) == 1
+    total = ds["district_seats"].sum("province") + ds["quota_seats"] + ds["compensatory_seats"]
+    assert (total == ds["seats"]).all()
+    assert ds.attrs["house_size"] == 13 and ds.attrs["majority"] == 7
+    assert ds.attrs["sample_dims"] == ["sample"]
+    assert (ds["sample"].values == np.arange(200)).all()
+
+
+def test_pooled_lists_win_nothing_but_count_as_valid_votes():
+    votes = toy_votes()
+    votes.loc[{"party": "other"}] = votes.sum("party") * 3  # a huge aggregate of small lists
+    ds = allocate_seats(votes, MAGNITUDE, toy_law(district=DistrictRule(method="dhondt")))
+    assert (ds["seats"].sel(party="other") == 0).all()
+    # with a 10% threshold on valid votes that include "other", small lists drop out
+    law = toy_law(district=DistrictRule(method="dhondt", threshold=0.1))
+    ds = allocate_seats(votes, MAGNITUDE, law)
+    share = votes / votes.sum("party")
+    passes = (share >= 0.1).drop_sel(party="other").any("party")
+    below = (share < 0.1) & passes  # where some list that may win passes, those below win nothing
+    assert int(below.sum()) > 100
+    assert int(ds["district_seats"].sel(party=PARTIES).where(below, 0).sum()) == 0
+
+
+def test_majority_is_strictly_more_than_half():
+    assert ElectoralLaw(house_size=325, district=DistrictRule(method="dhondt")).majority_seats == 163
+    assert ElectoralLaw(house_size=10, district=DistrictRule(method="dhondt")).majority_seats == 6
+    with pytest.raises(ValueError, match="strictly more than half"):
+        ElectoralLaw(house_size=10, majority=5, district=DistrictRule(method="dhondt"))
+
+
+def test_national_threshold_keeps_small_lists_out_of_districts():
+    votes = toy_votes()
+    national = votes.sum(["province"])
+    share = national / votes.sum(["province", "party"])
+    law = toy_law(national_threshold=0.2, pooled=())
+    ds = allocate_seats(votes, MAGNITUDE, law)
+    below = share < 0.2
+    won = ds["district_seats"].sum("province").sel(party=PARTIES)
+    assert int(won.where(below, 0).sum()) == 0
+
+
+def test_compensatory_seats_by_national_votes_and_eligibility():
+    law = toy_law(compensatory=CompensatorySeats(seats=1, method="dhondt"))
+    votes = toy_votes()
+    ds = allocate_seats(votes, MAGNITUDE, law)
+    national = votes.sum("province").drop_sel(party="other")
+    winner = national.argmax("party")
+    got = ds["compensatory_seats"].sel(party=["alpha", "beta", "gamma"]).argmax("party")
+    assert (got == winner).all()
+    law = toy_law(compensatory=CompensatorySeats(seats=1, eligible="district_winners"))
+    ds = allocate_seats(votes, MAGNITUDE, law)
+    district_won = ds["district_seats"].sum("province") > 0
+    assert int(ds["compensatory_seats"].where(~district_won, 0).sum()) == 0
+    assert (ds["compensatory_seats"].sum("party") == 1).all()
+
+
+def test_valid_votes_change_quotas_only_through_thresholds_and_quotas():
+    votes = toy_votes(50)
+    law = toy_law(district=DistrictRule(method="hare_lr", threshold_quotas=1.0))
+    plain = allocate_seats(votes, MAGNITUDE, law)
+    same = allocate_seats(votes, MAGNITUDE, law, valid_votes=votes.sum("party"))
+    assert (plain["seats"] == same["seats"]).all()
+    bigger = allocate_seats(votes, MAGNITUDE, law, valid_votes=votes.sum("party") * 2)
+    assert (bigger["seats"].sum("party") == 13).all()
+
+
+def test_chunking_and_lottery_do_not_change_results():
+    votes = toy_votes(300) // 2000 + 1  # small numbers: many ties
+    law = toy_law(tie_rule="lottery", tie_seed=42)
+    whole = allocate_seats(votes, MAGNITUDE, law, seed=3)
+    chunked = allocate_seats(votes, MAGNITUDE, law, seed=3, chunk=17)
+    assert (whole["district_seats"] == chunked["district_seats"]).all()
+    assert (whole["seats"] == chunked["seats"]).all()
+    other_seed = allocate_seats(votes, MAGNITUDE, law, seed=4)
+    assert not (whole["district_seats"] == other_seed["district_seats"]).all()
+
+
+def test_dask_backed_votes_give_the_same_seats():
+    pytest.importorskip("dask")
+    votes = toy_votes(120)
+    law = toy_law(tie_rule="lottery")
+    eager = allocate_seats(votes, MAGNITUDE, law)
+    lazy = allocate_seats(votes.chunk({"sample": 50}), MAGNITUDE, law)
+    assert (lazy["seats"].compute() == eager["seats"]).all()
+
+
+def test_law_inputs_are_checked():
+    votes = toy_votes(5)
+    with pytest.raises(ValueError, match="not the house size"):
+        allocate_seats(votes, MAGNITUDE + 1, toy_law())
+    with pytest.raises(ValueError, match="different provinces"):
+        allocate_seats(votes, MAGNITUDE.isel(province=[0, 1]), toy_law())
+    renamed = votes.assign_coords(party=["alpha", "beta", "c1_quota", "other"])
+    with pytest.raises(ValueError, match="reserved"):
+        allocate_seats(renamed, MAGNITUDE, toy_law())
+    with pytest.raises(ValueError, match="dims"):
+        allocate_seats(votes.isel(sample=0), MAGNITUDE, toy_law())
+
+
+def test_seats_from_table_rows_and_printable_table():
+    rows = [
+        {"province": "north", "party": "alpha", "votes": 600},
+        {"province": "north", "party": "beta", "votes": 400},
+        {"province": "south", "party": "beta", "votes": 900},
+        {"province": "south", "party": "gamma", "votes": 100},
+        {"province": "east", "party": "gamma", "votes": 50},
+    ]
+    ds = seats_from_table(toy_law(), dict(zip(PROVINCES, [5, 3, 2], strict=True)), rows)
+    assert ds.sizes["sample"] == 1
+    one = ds["district_seats"].isel(sample=0)
+    assert int(one.sel(province="north", party="alpha")) == 3
+    assert int(one.sel(province="east", party="gamma")) == 2
+    table = seats_table(ds)
+    assert isinstance(table, Table) and table.row_count == 5
+
+
+# --------------------------------------------------------------------------- seats command
+
+
+def write_votes(path: Path, rows: list[tuple]) -> Path:
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["province", "party", "votes"])
+        w.writerows(rows)
+    return path
+
+
+def iraq_rows() -> list[tuple]:
+    with (ROOT / "data/iraq/2010_parliamentary/votes.csv").open() as f:
+        return [(r["province"], r["party"], r["votes"]) for r in csv.DictReader(f)]
+
+
+def test_seats_command_writes_the_allocation(tmp_path):
+    votes = write_votes(tmp_path / "v.csv", iraq_rows())
+    out = tmp_path / "out" / "seats.csv"
+    ds = seats_command(IRAQ_SPEC, votes, out)
+    assert int(ds["seats"].sum()) == 325
+    with out.open() as f:
+        written = list(csv.DictReader(f))
+    assert sum(int(r["seats"]) for r in written) == 325
+    assert {r["seat_type"] for r in written} == {"district", "quota", "compensatory"}
+    assert sum(int(r["seats"]) for r in written if r["seat_type"] == "district") == 310
+    assert not list(out.parent.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("rows", "where", "field", "message"),
+    [
+        ([("baghdad", "iraqiya", "12x")], "row 2", "votes", "whole number"),
+        ([("atlantis", "iraqiya", "5")], "row 2", "province", "no district magnitude"),
+        ([("baghdad", "christian_quota", "5")], "row 2", "party", "reserved quota seats"),
+        ([("baghdad", "iraqiya", "5")], None, "province", "no votes for any list"),
+    ],
+)
+def test_seats_command_errors_name_file_row_field(tmp_path, rows, where, field, message):
+    votes = write_votes(tmp_path / "v.csv", rows)
+    out = tmp_path / "seats.csv"
+    with pytest.raises(DataError, match=message) as err:
+        seats_command(IRAQ_SPEC, votes, out)
+    assert err.value.file == votes
+    assert err.value.where == where and err.value.field == field
+    assert not out.exists()
