@@ -28,10 +28,14 @@ __all__ = ["build_model", "model_inputs", "VOTE_ELECTION"]
 
 VOTE_ELECTION = "vote_election"
 CELL = "cell"
-# Dirichlet weights on a province's community mix: centred on its qualitative majority label,
-# or on a published numeric estimate, and flat for a province labelled mixed.
-LABEL_WEIGHT = 9.0
-SHARE_WEIGHT = 50.0
+# Share of a province's people in the community its qualitative label names (judgement: the
+# labels name communities that dominate), and the concentration of the Dirichlet prior on the
+# mix of a province labelled mixed, centred on the national composition.
+LABEL_SHARE = 0.9
+MIXED_CONCENTRATION = 6.0
+# Floor on a list's community affinity, so a list with no base in a province is unlikely there,
+# not impossible.
+BASE_FLOOR = 0.02
 NEG = -1.0e3  # logit of an impossible lineage destination: exp underflows to exactly 0
 
 
@@ -46,18 +50,42 @@ def model_communities(data: xr.Dataset, spec: ForecastSpec) -> list[str]:
     return [c for c in spec.community_ids if c in named]
 
 
-def _composition_prior(data: xr.Dataset, communities: list[str]) -> np.ndarray:
-    """Dirichlet weights (province, community) from numeric shares, else from labels."""
+def _composition(data: xr.Dataset, spec: ForecastSpec, communities: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each province's community mix (province, community), and which provinces are mixed.
+
+    A published numeric estimate is used as it is (renormalised over the model's communities);
+    a qualitative majority label gives that community ``LABEL_SHARE`` and the rest in national
+    proportions; a province labelled mixed (or unlabelled) gets the national composition (the
+    communities' ``relative_size`` in the spec) as the centre of a weak Dirichlet prior, and its
+    mix is estimated.
+    """
     shares = data["community_share"].sel({dims.COMMUNITY: communities}).values
     labels = data["community_share"]["majority_community"].values
-    prior = np.ones((data.sizes[dims.PROVINCE], len(communities)))
-    for i in range(prior.shape[0]):
-        row = shares[i]
+    sizes = {c.id: c.relative_size for c in spec.community}
+    national = np.array([sizes[c] for c in communities])
+    national = national / national.sum()
+    mix = np.empty((data.sizes[dims.PROVINCE], len(communities)))
+    mixed = np.zeros(mix.shape[0], bool)
+    for i, row in enumerate(shares):
         if np.isfinite(row).any():
-            prior[i] += SHARE_WEIGHT * np.nan_to_num(row) / max(np.nansum(row), 1e-9)
+            mix[i] = np.nan_to_num(row) / np.nansum(row)
         elif labels[i] in communities:
-            prior[i, communities.index(labels[i])] += LABEL_WEIGHT
-    return prior
+            k = communities.index(labels[i])
+            rest = np.where(np.arange(len(communities)) == k, 0.0, national)
+            mix[i] = (1.0 - LABEL_SHARE) * rest / rest.sum()
+            mix[i, k] = LABEL_SHARE
+        else:
+            mix[i] = national
+            mixed[i] = True
+    return mix, mixed
+
+
+def _community_affinity(spec: ForecastSpec, communities: list[str]) -> np.ndarray:
+    """(community, party): each list's vote base in a community relative to its size."""
+    sizes = np.array([{c.id: c.relative_size for c in spec.community}[c] for c in communities])
+    base = np.array([[p.community_base.get(c, 0.0) for p in spec.party] for c in communities])
+    base = np.where(base.sum(axis=0) > 0, base / np.maximum(base.sum(axis=0), 1e-12), 1.0 / len(communities))
+    return base / sizes[:, None]
 
 
 def model_inputs(data: xr.Dataset, spec: ForecastSpec) -> dict[str, object]:
@@ -169,11 +197,16 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
     with pm.Model(coords=coords) as model:
         # --- who lives where: each province's community mix (latent where unknown) ---------
         if communities:
-            mix = pm.Dirichlet(
-                "community_mix",
-                a=_composition_prior(data, communities),
-                dims=(dims.PROVINCE, dims.COMMUNITY),
-            )
+            known_mix, mixed = _composition(data, spec, communities)
+            mix = pt.as_tensor(known_mix)
+            if mixed.any():
+                unknown = pm.Dirichlet(
+                    "community_mix_mixed",
+                    a=0.5 + MIXED_CONCENTRATION * known_mix[mixed],
+                    shape=(int(mixed.sum()), len(communities)),
+                )
+                mix = pt.set_subtensor(mix[np.flatnonzero(mixed)], unknown)
+            mix = pm.Deterministic("community_mix", mix, dims=(dims.PROVINCE, dims.COMMUNITY))
 
         # --- turnout ---------------------------------------------------------------------------
         turnout_mu = pm.Normal("turnout_mu", 0.5, 1.0)
@@ -187,11 +220,18 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         # ... and a community can abstain or mobilise as a whole (the Sunni Arab boycott of
         # January 2005), moving every province in proportion to how many of its people live there.
         if communities:
+            # A community's turnout has a persistent part (Kurds vote more everywhere) and an
+            # election-specific part (a boycott); both sum to zero over communities, the
+            # national level being carried by the election effect.
+            community_level = pm.ZeroSumNormal(
+                "turnout_community_level", pri.turnout_community_sigma, dims=dims.COMMUNITY
+            )
             community_sigma = pm.HalfNormal("turnout_community_sigma", pri.turnout_community_sigma)
             community_offset = pm.ZeroSumNormal(
                 "turnout_community_offset", 1.0, dims=(dims.ELECTION, dims.COMMUNITY)
             )
-            eta = eta + community_sigma * pt.dot(community_offset, mix.T)
+            community_effect = community_level[None, :] + community_sigma * community_offset
+            eta = eta + pt.dot(community_effect, mix.T)
         turnout_all = pm.Deterministic("turnout_all", pm.math.invlogit(eta), dims=(dims.ELECTION, dims.PROVINCE))
         obs = np.isfinite(inp["turnout_obs"])
         observed_logit = np.log(inp["turnout_obs"][obs]) - np.log1p(-inp["turnout_obs"][obs])
@@ -209,13 +249,15 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         steps = swing_sigma * np.sqrt(inp["step_years"])[:, None] * swing_offset * ref
         level = pt.concatenate([level0[None, :], level0[None, :] + pt.cumsum(steps, axis=0)], axis=0)
         pm.Deterministic("party_level_by_election", level, dims=(VOTE_ELECTION, dims.PARTY))
-        # where each list is strong: through the communities a province holds ...
+        # where each list is strong: through the communities a province holds. A list whose
+        # voters come from community c (spec: community_base) does well where c lives: its
+        # expected support is proportional to sum_c mix[p, c] * base[j, c] / size[c], an
+        # ecological prior whose weight the data estimate ...
         province_effect = 0.0
         if communities:
-            community_party = pm.ZeroSumNormal(
-                "community_party_effect", pri.share_party_sigma, dims=(dims.COMMUNITY, dims.PARTY), n_zerosum_axes=2
-            )
-            province_effect = pt.dot(mix, community_party)
+            base_weight = pm.Normal("community_base_weight", 1.0, 0.5)
+            affinity = _community_affinity(spec, communities)  # (community, party)
+            province_effect = base_weight * pt.log(pt.dot(mix, affinity) + BASE_FLOOR)
         # ... and beyond them, a persistent province x list effect (non-centred, sums to zero).
         pp_sigma = pm.HalfNormal("province_party_sigma", pri.share_province_party_sigma)
         pp_offset = pm.ZeroSumNormal("province_party_offset", 1.0, dims=(dims.PROVINCE, dims.PARTY), n_zerosum_axes=2)
