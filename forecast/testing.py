@@ -1,14 +1,12 @@
 """Toy stage objects and hypothesis strategies, shipped so that tests need no real data.
 
 Everything here is small and seeded: ``toy_seat_draws`` makes a ``SeatDraws``-shaped dataset from
-mean seats, ``toy_spec`` a valid ``ForecastSpec`` around a handful of lists, and
-``spec_with_fragment`` overlays a TOML fragment (such as ``models/iraq_2010.coalitions.toml``) on
-a spec file without checking data paths. The strategies draw weighted voting games.
+mean seats and ``toy_spec`` a valid ``ForecastSpec`` around a handful of lists. The strategies
+draw weighted voting games.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,6 @@ from forecast.spec import ForecastSpec
 
 __all__ = [
     "IRAQ_2010_SEATS",
-    "spec_with_fragment",
     "toy_seat_draws",
     "toy_spec",
     "voting_games",
@@ -183,29 +180,6 @@ def toy_spec(
         ],
         **sections,
     }
-    return ForecastSpec.model_validate(raw)
-
-
-def spec_with_fragment(base: Path | str, fragment: Path | str) -> ForecastSpec:
-    """Load a spec file with the top-level sections of a TOML fragment put in place of its own.
-
-    Data paths are not checked, so a spec can be validated with its coalition, formation,
-    duration, risk and community sections before the data they sit beside exist.
-
-    Parameters
-    ----------
-    base : Path or str
-        A ``models/*.toml`` spec file.
-    fragment : Path or str
-        A TOML file of whole top-level sections (tables or arrays of tables).
-
-    Returns
-    -------
-    ForecastSpec
-        The validated merge.
-    """
-    raw = tomllib.loads(Path(base).read_text(encoding="utf-8"))
-    raw.update(tomllib.loads(Path(fragment).read_text(encoding="utf-8")))
     return ForecastSpec.model_validate(raw)
 
 

@@ -11,7 +11,8 @@ from forecast.errors import SpecError
 from forecast.formation import predict_formation, predict_formation_days
 from forecast.power import power_indices
 from forecast.risk import STATUSES, assess_risk
-from forecast.testing import IRAQ_2010_SEATS, spec_with_fragment, toy_seat_draws, toy_spec
+from forecast.spec import load_spec
+from forecast.testing import IRAQ_2010_SEATS, toy_seat_draws, toy_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SEATS = {"alpha": 40, "beta": 30, "gamma": 20, "delta": 10}
@@ -100,9 +101,7 @@ def test_missing_gdp_is_a_spec_error():
 
 
 def test_iraq_2010_actual_seats():
-    spec = spec_with_fragment(
-        ROOT / "models/iraq_2010.toml", ROOT / "models/iraq_2010.coalitions.toml"
-    )
+    spec = load_spec(ROOT / "models/iraq_2010.toml")
     seats = toy_seat_draws(4000, {**IRAQ_2010_SEATS, "other": 0})
     table = predict_formation(score_coalitions(seats, spec), spec, seed=20100307)
     table = predict_formation_days(table, spec, seed=20100308)
