@@ -1,44 +1,81 @@
-"""``run_forecast``: the stages called in order, each on the previous stage's object."""
+"""``run_forecast``: the stages called in order, each on the previous stage's object.
+
+The fitted posterior is saved beside the outputs with the hash of the spec and data, so a rerun
+with the same spec, data and seed (and ``forecast report``) reuses it instead of refitting.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import xarray as xr
 
+from forecast import dims
+from forecast.allocation.law import allocate_seats
+from forecast.coalitions import score_coalitions
+from forecast.errors import StoreError
+from forecast.fit import fit_model
+from forecast.formation import predict_formation, predict_formation_days
 from forecast.ingest import ingest_election
+from forecast.power import power_indices
+from forecast.risk import assess_risk
+from forecast.simulate import simulate_votes
 from forecast.spec import ForecastSpec
+from forecast.store import data_hash, load_tree, save_tree
+from forecast.vote_model import build_model
 
-__all__ = ["ForecastResult", "run_forecast"]
+__all__ = ["ForecastResult", "run_forecast", "default_out_dir", "POSTERIOR_FILE"]
 
 log = logging.getLogger("forecast")
-
-# Stages still to be built, in pipeline order, with the issue that builds each.
-PENDING_STAGES = (
-    "vote and turnout model, fit and simulation (#3)",
-    "seat allocation of the simulated votes (#2)",
-    "coalitions, formation, power and conflict risk (#4)",
-    "result files and the PDF report (#5)",
-)
+POSTERIOR_FILE = "posterior.nc"
 
 
 @dataclass(frozen=True)
 class ForecastResult:
-    """What a run produced: the spec, each stage's object, and the stages not yet built."""
+    """What a run produced: the spec and every stage's object (held, never recomputed)."""
 
     spec: ForecastSpec
     data: xr.Dataset
-    out_dir: Path | None = None
-    pending: tuple[str, ...] = field(default=())
+    posterior: xr.DataTree
+    votes: xr.Dataset
+    seats: xr.Dataset
+    coalitions: xr.Dataset
+    power: xr.Dataset
+    risk: xr.Dataset
+    spec_hash: str
+    seed: int
+    out_dir: Path
+    timings: dict[str, float] = field(default_factory=dict)
 
-    def summary_line(self) -> str:
-        """One sentence for the terminal."""
-        done = f"Checked the spec and data of {self.spec.election.id}."
-        if self.pending:
-            return done + " Not built yet, so not run: " + "; ".join(self.pending) + "."
-        return done + f" Report in {self.out_dir}."
+
+def default_out_dir(spec: ForecastSpec) -> Path:
+    """``reports/out/<spec stem>/`` under the project root."""
+    stem = spec.source_file.stem if spec.source_file else spec.election.id
+    return spec.root / "reports" / "out" / stem
+
+
+def _posterior(
+    spec: ForecastSpec, data: xr.Dataset, *, seed: int, key: str, out_dir: Path, progress: bool
+) -> xr.DataTree:
+    """The cached posterior for this spec, data and seed, or a fresh fit saved for next time."""
+    path = out_dir / POSTERIOR_FILE
+    if path.exists():
+        try:
+            tree = load_tree(path, spec_hash=key, seed=seed)
+            log.info("reusing the posterior in %s (same spec, data and seed)", path)
+            return tree
+        except StoreError as exc:
+            log.info("not reusing %s: %s", path, exc.message)
+    model = build_model(data, spec)
+    log.info(
+        "sampling %d chains x %d draws (%s)", spec.sampler.chains, spec.sampler.draws, spec.sampler.backend
+    )
+    tree = fit_model(model, spec.sampler, seed=seed, spec_hash=key, progress=progress)
+    save_tree(tree, path)
+    return tree
 
 
 def run_forecast(
@@ -49,21 +86,60 @@ def run_forecast(
     out_dir: Path | None = None,
     progress: bool = True,
 ) -> ForecastResult:
-    """Run every built stage of the forecast for ``spec``.
+    """Run every stage of the forecast for ``spec``.
 
     Parameters
     ----------
     spec : ForecastSpec
         The loaded spec.
     seed : int, optional
-        Random seed; defaults to the spec's sampler seed.
+        Random seed; defaults to the spec's sampler seed. Each stage derives its own seed from it.
     draws : int, optional
-        Posterior predictive samples; defaults to the spec's.
+        Posterior predictive samples; defaults to the spec's ``sampler.samples``.
     out_dir : Path, optional
         Output folder; defaults to ``reports/out/<spec stem>/``.
     progress : bool
         Show progress bars on long stages.
     """
+    seed = spec.sampler.seed if seed is None else seed
+    out_dir = Path(out_dir) if out_dir is not None else default_out_dir(spec)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 3)
+        log.info("%s done in %.1f s", stage, now - clock)
+        clock = now
+
     data = ingest_election(spec)
-    log.info("ingested %d elections x %d provinces x %d lists", *data["votes"].shape)
-    return ForecastResult(spec=spec, data=data, out_dir=out_dir, pending=PENDING_STAGES)
+    key = data_hash(spec, data)
+    lap("ingest")
+    posterior = _posterior(spec, data, seed=seed, key=key, out_dir=out_dir, progress=progress)
+    lap("fit")
+    votes = simulate_votes(posterior, data, spec, seed=seed + 1, samples=draws)
+    lap("simulate")
+    magnitude = data["magnitude"].sel({dims.ELECTION: spec.election.id}).astype(int)
+    seats = allocate_seats(votes["votes"], magnitude, spec.law, valid_votes=votes["valid_votes"], seed=seed + 2)
+    lap("allocate")
+    table = score_coalitions(seats, spec)
+    table = predict_formation(table, spec, seed=seed + 3)
+    table = predict_formation_days(table, spec, seed=seed + 4)
+    power = power_indices(seats, spec)
+    risk = assess_risk(table, seats, spec, seed=seed + 5)
+    lap("coalitions and risk")
+    return ForecastResult(
+        spec=spec,
+        data=data,
+        posterior=posterior,
+        votes=votes,
+        seats=seats,
+        coalitions=table,
+        power=power,
+        risk=risk,
+        spec_hash=key,
+        seed=seed,
+        out_dir=out_dir,
+        timings=timings,
+    )

@@ -67,6 +67,13 @@ class ElectionInfo(_Strict):
     information_cutoff: dt.date = Field(
         description="Last day whose information the spec may use; must be before the election."
     )
+    electorate: int | None = Field(
+        default=None,
+        gt=0,
+        description="registered voters nationally; spread over provinces by district magnitude "
+        "when the target folder has no electorate.csv",
+    )
+    electorate_source: str = ""
 
     @model_validator(mode="after")
     def _cutoff_before_election(self) -> ElectionInfo:

@@ -1,0 +1,106 @@
+"""``fit_model``: sample the posterior (nutpie by default, PyMC's NUTS as fallback).
+
+The result is a ``Posterior``: an ``xr.DataTree`` with ArviZ's groups (``posterior``,
+``sample_stats``, ...) whose attrs carry the spec hash, the package version, the seed, the
+sampler used and the convergence summary. Failing the convergence gate is loud in the logs and
+recorded as ``converged = false``; ``strict=True`` turns it into a ``ConvergenceError``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import arviz as az
+import pymc as pm
+import xarray as xr
+
+from forecast import __version__
+from forecast.diagnostics import convergence_summary, report_convergence
+from forecast.errors import ConvergenceError
+from forecast.spec import SamplerSpec
+
+__all__ = ["fit_model"]
+
+log = logging.getLogger("forecast")
+
+
+def _sample(model: pm.Model, sampler: SamplerSpec, *, seed: int, backend: str, progress: bool) -> az.InferenceData:
+    kwargs = dict(
+        draws=sampler.draws,
+        tune=sampler.tune,
+        chains=sampler.chains,
+        target_accept=sampler.target_accept,
+        random_seed=seed,
+        progressbar=progress,
+        model=model,
+        compute_convergence_checks=False,
+    )
+    if backend == "nutpie":
+        return pm.sample(nuts_sampler="nutpie", **kwargs)
+    return pm.sample(cores=min(sampler.chains, 2), **kwargs)
+
+
+def fit_model(
+    model: pm.Model,
+    sampler: SamplerSpec,
+    *,
+    seed: int,
+    spec_hash: str,
+    progress: bool = True,
+    strict: bool = False,
+) -> xr.DataTree:
+    """Sample the model's posterior and check convergence.
+
+    Parameters
+    ----------
+    model : pm.Model
+        From :func:`forecast.vote_model.build_model`.
+    sampler : SamplerSpec
+        Backend, chains, draws, tuning steps and target acceptance.
+    seed : int
+        Random seed; the same seed gives the same draws.
+    spec_hash : str
+        Identity of the spec and data the model was built from (stored in attrs).
+    progress : bool
+        Show the sampler's progress bar.
+    strict : bool
+        Raise :class:`ConvergenceError` instead of flagging a failed convergence gate.
+
+    Returns
+    -------
+    xr.DataTree
+        The Posterior, groups ``posterior`` (chain, draw, ...), ``sample_stats``; attrs
+        ``spec_hash``, ``forecast_version``, ``seed``, ``sampler``, ``sampling_seconds``,
+        ``rhat_max``, ``ess_bulk_min``, ``divergences``, ``converged``.
+    """
+    backend = sampler.backend
+    start = time.perf_counter()
+    try:
+        idata = _sample(model, sampler, seed=seed, backend=backend, progress=progress)
+    except ImportError as exc:
+        log.warning("nutpie is not usable here (%s); falling back to PyMC's NUTS", exc)
+        backend = "pymc"
+        idata = _sample(model, sampler, seed=seed, backend=backend, progress=progress)
+    seconds = time.perf_counter() - start
+    free = [v.name for v in model.free_RVs]
+    summary = convergence_summary(idata, free)
+    report_convergence(summary)
+    if strict and not summary["converged"]:
+        raise ConvergenceError(
+            f"R-hat max {summary['rhat_max']}, bulk ESS min {summary['ess_bulk_min']}, "
+            f"{summary['divergences']} divergences (worst: {summary['worst_parameter']})"
+        )
+    tree = idata.to_datatree()
+    tree.attrs.update(
+        {
+            "spec_hash": spec_hash,
+            "forecast_version": __version__,
+            "seed": seed,
+            "sampler": backend,
+            "sampling_seconds": round(seconds, 2),
+            "free_parameters": free,
+            **{k: (int(v) if isinstance(v, bool) else v) for k, v in summary.items()},
+        }
+    )
+    return tree

@@ -1,0 +1,81 @@
+"""Save and load stage objects as netCDF with their identity; refuse what belongs elsewhere.
+
+Every saved object carries ``spec_hash`` (the spec's content and the bytes of every data file it
+read), ``forecast_version`` and ``seed``. Loading checks them: a posterior fitted for another
+spec, other data or another version of the engine is refused, never silently reused. Writes go
+through a temporary file and a rename, so a crash never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import xarray as xr
+
+from forecast import __version__
+from forecast.errors import StoreError
+from forecast.spec import ForecastSpec, spec_hash
+from forecast.tables import write_atomic
+
+__all__ = ["data_hash", "load_tree", "save_tree"]
+
+log = logging.getLogger("forecast")
+ENGINE = "h5netcdf"
+
+
+def data_hash(spec: ForecastSpec, data: xr.Dataset) -> str:
+    """Hash of the spec and of every data file the ingest read (listed in its provenance)."""
+    files = [spec.resolve(Path(p)) for p in json.loads(data.attrs["provenance"])]
+    files += [f.with_name(f.stem + ".source.toml") for f in files]
+    return spec_hash(spec, data_files=[f for f in files if f.exists()])
+
+
+def _netcdf_safe(tree: xr.DataTree) -> xr.DataTree:
+    """netCDF attrs hold numbers and strings: encode lists and dicts as JSON text."""
+    tree = tree.copy()
+    for node in tree.subtree:
+        for obj in (node, *node.data_vars.values()):
+            for key, value in list(obj.attrs.items()):
+                if isinstance(value, list | tuple | dict) or value is None:
+                    obj.attrs[key] = json.dumps(value)
+                elif isinstance(value, bool):
+                    obj.attrs[key] = int(value)
+    return tree
+
+
+def save_tree(tree: xr.DataTree, path: Path) -> Path:
+    """Write a DataTree atomically to a netCDF file."""
+    safe = _netcdf_safe(tree)
+    return write_atomic(Path(path), lambda tmp: safe.to_netcdf(tmp, engine=ENGINE))
+
+
+def load_tree(path: Path, *, spec_hash: str, seed: int | None = None) -> xr.DataTree:
+    """Open a saved DataTree and check that it belongs to this spec, data, version and seed.
+
+    Raises
+    ------
+    StoreError
+        When the file is missing or unreadable, or its identity differs from the one asked for.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError("no saved result here", file=path)
+    try:
+        tree = xr.open_datatree(path, engine=ENGINE).load()
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"cannot read the saved result: {exc}", file=path) from None
+    want = {"spec_hash": spec_hash, "forecast_version": __version__}
+    if seed is not None:
+        want["seed"] = seed
+    for key, value in want.items():
+        have = tree.attrs.get(key)
+        if str(have) != str(value):
+            raise StoreError(
+                f"saved {key} is {have!r} but this run has {value!r}: it was made for a different "
+                "spec, data, engine version or seed and is not reused",
+                file=path,
+                field=key,
+            )
+    return tree
