@@ -106,15 +106,43 @@ def seats(
 def run(
     spec_path: Annotated[Path, typer.Argument(help="spec file")] = DEFAULT_SPEC,
     seed: Annotated[int | None, typer.Option(help="random seed (default: the spec's)")] = None,
-    draws: Annotated[int | None, typer.Option(help="posterior samples downstream")] = None,
+    draws: Annotated[int | None, typer.Option(help="posterior predictive samples")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
     verbose: Verbose = False,
     quiet: Quiet = False,
 ) -> None:
-    """Run the whole forecast for a spec and write the report."""
+    """Run the whole forecast for a spec and write the result files and the PDF report."""
     from forecast.pipeline import run_forecast
+    from forecast.report import render_report
+    from forecast.results import save_result
     from forecast.spec import load_spec
 
     spec = load_spec(spec_path)
     result = run_forecast(spec, seed=seed, draws=draws, out_dir=out, progress=not quiet)
-    console.print(result.summary_line())
+    paths = save_result(result)
+    pdf = render_report(result)
+    for name, path in {**paths, "report": pdf}.items():
+        log.info("wrote %s: %s", name, path)
+    console.print(f"Report: {pdf}")
+
+
+@app.command("report")
+@_command
+def report(
+    result_dir: Annotated[Path, typer.Argument(help="folder of a finished run (has result.nc)")],
+    spec_path: Annotated[Path, typer.Option("--spec", help="spec the run was made with")] = DEFAULT_SPEC,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Re-render the PDF report of a saved run without refitting."""
+    from forecast.ingest import ingest_election
+    from forecast.report import render_report
+    from forecast.results import load_result
+    from forecast.spec import load_spec
+    from forecast.store import data_hash
+
+    spec = load_spec(spec_path)
+    key = data_hash(spec, ingest_election(spec))
+    result = load_result(result_dir, spec, spec_hash=key)
+    pdf = render_report(result)
+    console.print(f"Report: {pdf}")

@@ -107,6 +107,10 @@ TOY_SPEC = textwrap.dedent(
     shares = { beta = 1.0 }
     concentration = 10.0
 
+    [risk]
+    log_gdp_per_capita = 8.0
+    gdp_source = "test"
+
     [sampler]
     backend = "pymc"
     chains = 2
