@@ -112,12 +112,14 @@ def run(
     quiet: Quiet = False,
 ) -> None:
     """Run the whole forecast for a spec and write the result files and the PDF report."""
+    from forecast.spec import load_spec
+
+    spec = load_spec(spec_path)  # validate before importing the heavy stages
+
     from forecast.pipeline import run_forecast
     from forecast.report import render_report
     from forecast.results import save_result
-    from forecast.spec import load_spec
 
-    spec = load_spec(spec_path)
     result = run_forecast(spec, seed=seed, draws=draws, out_dir=out, progress=not quiet)
     paths = save_result(result)
     pdf = render_report(result)
