@@ -53,8 +53,9 @@ DIVISOR_METHODS = ("dhondt", "sainte_lague", "modified_sainte_lague")
 # least 1 / T away from one, more than the nudge moves it (M * 2**-44 < 1 / T for M < 10**4 and
 # T < 10**9 votes).
 _UP = np.float64(1.0 + 2.0**-44)
-# Fractional parts closer than _TIE are treated as possibly tied and settled exactly.
-_TIE = np.float64(1e-8)
+# Remainders are ranked as float32 fractions of a quota: fractions closer than _TIE (far more
+# than float32's 6e-8) are treated as possibly tied and settled exactly.
+_TIE = np.float32(1e-6)
 _ONE = np.float64(1.0)
 
 
@@ -190,19 +191,21 @@ def _gather(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return block
 
 
-def _top(key: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _top(key: np.ndarray, r: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
     """The ``r`` lists with the largest key in each row, and the rows with a possible tie.
 
-    Each list counts the lists whose key is at least its own less ``_TIE`` (itself included),
+    Each list counts the lists whose key is at least its own less ``tol`` (itself included),
     a "weak rank", and is chosen when that count is at most ``r``. Without near-ties exactly
     ``r`` lists are chosen; with one straddling the cut fewer are, and those rows are returned
     to be settled exactly. Ineligible lists hold key 0 and are never chosen (r is below the
     number of eligible lists). Cost: one (list, list, row) comparison, no sort.
     """
-    lowered = key - _TIE
-    weak = (key[:, None, :] >= lowered[None, :, :]).sum(axis=0, dtype=np.int16)
+    lowered = key - key.dtype.type(tol)
+    small = np.int8 if key.shape[0] < 127 else np.int16
+    weak = (key[:, None, :] >= lowered[None, :, :]).sum(axis=0, dtype=small)
+    r = r.astype(small)
     chosen = weak <= r
-    tied = np.flatnonzero(chosen.sum(axis=0) < r)
+    tied = np.flatnonzero(chosen.sum(axis=0, dtype=small) < r)
     return chosen, tied
 
 
@@ -232,9 +235,10 @@ def _top_settled(
 ) -> np.ndarray:
     """The ``r`` best lists per row by ``key``, ties settled by the tie rule; dims (list, row).
 
-    ``exact(rows)`` gives the exact keys of some rows when ``key`` is rounded.
+    ``exact(rows)`` gives the exact keys of some rows when ``key`` is a rounded fraction (then
+    ranked with tolerance ``_TIE``); without it ``key`` holds whole numbers.
     """
-    chosen, tied = _top(key, r)
+    chosen, tied = _top(key, r, 0.5 if exact is None else _TIE)
     if tied.size:
         prio = _priority(lottery, tied, cols, n)
         exact_key = key[:, tied] if exact is None else exact(tied)
@@ -265,7 +269,7 @@ def _lr_block(
         num, den = m, total
     else:  # seats floor(v / D) with the Droop quota D, remainder v - seats D
         num, den = np.ones_like(m), np.floor(total / (m + 1)) + 1
-    frac = ve * (num / np.fmax(den, _ONE) * _UP)
+    frac = ve * (num * _UP / np.fmax(den, _ONE))
     seats = np.floor(frac)
     left = m - seats.sum(axis=0)
     if remainder == "vote_share":  # the seats left are shared again among qualifying lists
@@ -275,6 +279,7 @@ def _lr_block(
         )
         return seats
     frac -= seats
+    frac = frac.astype(np.float32)
     # Seats left beyond one per qualifying list (only with few votes for many seats, or with a
     # valid-vote quota) go round by round to every qualifying list; the rest one each by key:
     # the largest remainders, or the most votes. Hare among the qualifying lists never needs a
@@ -325,33 +330,55 @@ def _divisor_block(
     """
     c0, c1, c2 = divisors
     k = eligible.sum(axis=0)
-    # Lower bound: the seats at a whole-number divisor estimate lam, kept where they do not
-    # exceed M: then at most M quotients reach lam, so all of them are among the M highest and
-    # no list's seats are overstated. Elsewhere (rare) the seats at the safe divisor
-    # T / (c2 (M - k)), at which at most M seats are handed out, or none.
-    lam = np.maximum(np.floor(total / np.maximum(c2 * m + k * (c1 - c2 / 2), 1.0)), 1.0)
-    seats = _seats_at(ve, lam, divisors)
-    over = seats.sum(axis=0) > m
-    if over.any():
-        safe = np.where(m > k, np.ceil(total / np.maximum(c2 * (m - k), 1.0)), np.inf)
-        seats[:, over] = _seats_at(ve[:, over], np.maximum(safe[over], 1.0), divisors)
+    # Lower bound: the seats at a whole-number divisor lam, kept where they do not exceed M:
+    # then at most M quotients reach lam, so all of them are among the M highest and no list's
+    # seats are overstated. lam = T / (c2 (M + k (c1/c2 - 1/2) - slack)) hands out about
+    # M - slack seats; rows that overshoot retry with more slack, and finally with the safe
+    # divisor T / (c2 (M - k)), at which at most M seats are handed out (or none when M <= k).
+    estimate = c2 * m + k * (c1 - c2 / 2)
+    seats = _seats_at(ve, _divisor_at(total, estimate, np.floor), divisors)
+    todo = np.flatnonzero(seats.sum(axis=0) > m)
+    tries = ((estimate - c2, np.floor), (estimate - 2 * c2, np.floor), (c2 * (m - k), np.ceil))
+    for denominator, rounding in tries:
+        if not todo.size:
+            break
+        lam = _divisor_at(total[todo], denominator[todo], rounding)
+        trial = _seats_at(ve[:, todo], lam, divisors)
+        ok = trial.sum(axis=0) <= m[todo]
+        seats[:, todo[ok]] = trial[:, ok]
+        todo = todo[~ok]
     left = m - seats.sum(axis=0)
     start = seats.copy()
     tied = np.zeros(left.shape, dtype=bool)
     # The few seats left go one at a time to the highest next quotient; each step is bounded.
+    # The winner is the first list holding the row's best quotient (list order; rows where
+    # several hold it are redone by the lottery when there is one).
+    divisor = np.where(seats > 0, c1 + c2 * seats, c0)
     for step in range(int(left.max(initial=0))):
-        active = left > step
-        quotient = ve / np.where(seats > 0, c1 + c2 * seats, c0)
-        best = quotient.max(axis=0)
-        if lottery is not None:
-            tied |= active & ((quotient == best).sum(axis=0) > 1)
-        win = quotient.argmax(axis=0)
-        seats[win, np.arange(seats.shape[1])] += active
+        quotient = np.divide(ve, divisor)
+        first = quotient == quotient.max(axis=0)
+        several = first.sum(axis=0) > 1
+        if several.any():  # keep the first of the lists holding the best quotient
+            sub = first[:, several]
+            first[:, several] = sub & (np.cumsum(sub, axis=0) == 1)
+            if lottery is not None:
+                tied |= several & (left > step)
+        first &= left > step
+        seats += first
+        divisor += first * np.where(seats == 1, c1 + c2 - c0, c2)
     rows = np.flatnonzero(tied)
     if rows.size:
         prio = _priority(lottery, rows, cols, n)
         seats[:, rows] = _divisor_exact(ve[:, rows], start[:, rows], left[rows], divisors, prio)
     return seats
+
+
+def _divisor_at(
+    total: np.ndarray, denominator: np.ndarray, rounding: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """A whole-number divisor ``rounding(T / denominator)``, at least 1; infinite if <= 0."""
+    lam = rounding(total / np.fmax(denominator, _ONE))
+    return np.where(denominator > 0, np.fmax(lam, _ONE), np.inf)
 
 
 def _seats_at(ve: np.ndarray, lam: np.ndarray, divisors: tuple[float, float, float]) -> np.ndarray:
@@ -526,7 +553,7 @@ def allocate_batch(
         Any object with the fields of :class:`forecast.spec.DistrictRule`.
     valid : np.ndarray, optional, dims (row,)
         Valid votes per row; defaults to the sum over ``rows``.
-    allowed : np.ndarray of bool, optional, dims (row, party)
+    allowed : np.ndarray of bool, optional, dims (row, party) or (party,)
         Lists allowed to win seats.
     lottery : Lottery, optional
         Tie rule; list order without it.
@@ -537,20 +564,38 @@ def allocate_batch(
         Each list's largest vote over the rows, if the caller has it.
     """
     n = rows.shape[1]
-    total = rows.sum(axis=-1, dtype=np.float64) if valid is None else valid
+    if valid is None:
+        total = np.einsum("rp->r", rows).astype(np.float64)  # faster than sum on a short axis
+    else:
+        total = np.ascontiguousarray(valid, dtype=np.float64)
     bar = _bar(m, total, rule.threshold, rule.threshold_quotas)
+    if rule.method in DIVISOR_METHODS and valid is None and allowed is None:
+        # every list competes and T is their total: lists below the floor cannot win
+        bar = np.fmax(bar, _divisor_floor(m, total, n, _divisors(rule.method, rule.first_divisor)))
     # Lists that could win in some row: a cheap superset from per-list maxima over the rows.
     vmax = rows.max(axis=0, initial=0) if list_max is None else list_max
     cand = vmax >= bar.min(initial=np.inf)
     if allowed is not None:
-        cand &= allowed.any(axis=0)
+        cand &= allowed.any(axis=0) if allowed.ndim == 2 else allowed
     cols = np.flatnonzero(cand)
     block = _gather(rows, cols)
     eligible = block >= bar
-    if allowed is not None:
+    if allowed is not None and allowed.ndim == 2:
         eligible &= _gather(allowed, cols) > 0
     block *= eligible
+    keep = eligible.any(axis=1)
+    if not keep.all():  # lists that pass in no row after all
+        cols, block, eligible = cols[keep], block[keep], eligible[keep]
     qualifying = block.sum(axis=0)
+    if rule.method in DIVISOR_METHODS and cols.size:
+        # drop lists too small to win any highest-averages seat in any row
+        floor = _divisor_floor(m, qualifying, n, _divisors(rule.method, rule.first_divisor))
+        keep = (block >= floor).any(axis=1)
+        if not keep.all():
+            cols, block, eligible = cols[keep], block[keep], eligible[keep]
+            eligible &= block >= floor
+            block *= eligible
+            qualifying = block.sum(axis=0)
     empty = np.flatnonzero((qualifying == 0) & (m > 0))
     mf = m.astype(np.float64)
     if empty.size:
@@ -581,6 +626,8 @@ def _bar(m: np.ndarray, total: np.ndarray, share: float, quotas: float) -> np.nd
     A list passes when ``v >= share T`` and ``v >= quotas T / M``; for whole ``v`` that is
     ``v >= ceil(...)``, exact since the thresholds are small fractions ``a / b``.
     """
+    if share == 0 and quotas == 1:
+        return np.fmax(np.ceil(total / np.fmax(m, 1)), _ONE)
     bar = _ONE
     if share > 0:
         a, b = _ratio(share, "threshold share")
@@ -589,6 +636,19 @@ def _bar(m: np.ndarray, total: np.ndarray, share: float, quotas: float) -> np.nd
         a, b = _ratio(quotas, "threshold in quotas")
         bar = np.fmax(bar, np.ceil(total * np.float64(a) / np.fmax(m * b, 1)))
     return np.broadcast_to(bar, total.shape)
+
+
+def _divisor_floor(
+    m: np.ndarray, total: np.ndarray, n: int, divisors: tuple[float, float, float]
+) -> np.ndarray:
+    """Votes below which a list cannot win a highest-averages seat, dims (row,).
+
+    With k lists of T votes in all, each list's seats at divisor lam exceed
+    (v - max(c0, c1) lam) / (c2 lam), so the true divisor is above T / (c2 M + k max(c0, c1))
+    and a first seat needs v >= c0 times that. Only used to prune lists that cannot win.
+    """
+    c0, c1, c2 = divisors
+    return np.floor(c0 * total / (c2 * m + n * max(c0, c1)))
 
 
 def _lift_threshold(
@@ -608,7 +668,9 @@ def _lift_threshold(
             f"row {row}: a district with {m[row]} seats has no votes for any list allowed to win"
         )
     sub = rows[empty]
-    ok = sub > 0 if allowed is None else (sub > 0) & allowed[empty]
+    ok = sub > 0
+    if allowed is not None:
+        ok &= allowed if allowed.ndim == 1 else allowed[empty]
     if not ok.any(axis=1).all():
         row = int(empty[~ok.any(axis=1)][0])
         raise ValueError(

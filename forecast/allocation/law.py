@@ -20,9 +20,9 @@ import xarray as xr
 from rich.table import Table
 
 from forecast import dims
-from forecast.allocation.kernels import Lottery, allocate_batch, allocate_district, passes_threshold
+from forecast.allocation.kernels import Lottery, allocate_batch, passes_threshold
 from forecast.errors import DataError
-from forecast.spec import ElectoralLaw, ForecastSpec, load_spec
+from forecast.spec import DistrictRule, ElectoralLaw, ForecastSpec, load_spec
 from forecast.tables import Column, count, read_table, slug, text, write_atomic
 
 __all__ = ["allocate_seats", "seats_command", "seats_from_table", "seats_table"]
@@ -200,84 +200,64 @@ def _allocate_numpy(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The law on plain arrays: votes (sample, province, party) -> the four seat arrays.
 
-    Works chunk by chunk over samples; within a chunk, each province's district goes through
-    the kernel as one batch. District seats are written party-major, into a (province, party,
-    sample) buffer whose rows are contiguous, and returned as a transposed view.
+    Works chunk by chunk over samples, so the working memory does not grow with the draws;
+    within a chunk each province's district goes through the kernel as one batch. Seats are
+    written party-major, into (province, party, sample) and (party, sample) buffers whose rows
+    are contiguous, and returned as transposed views.
     """
     n_sample, n_province, n_party = votes.shape
     n_out = len(quota)
-    if votes.size and not votes.min() >= 0:
-        raise ValueError("votes must be >= 0 and not NaN")
     tie_seed = None
     if law.tie_rule == "lottery":
         tie_seed = int(np.random.SeedSequence([law.tie_seed, seed]).generate_state(1)[0])
     district = np.zeros((n_province, n_out, n_sample), dtype=np.int16)
-    compensatory = np.zeros((n_party, n_sample), dtype=np.int64)
+    compensatory = np.zeros((n_out, n_sample), dtype=np.int64)
+    total = np.zeros((n_out, n_sample), dtype=np.int64)
     m = magnitude.astype(np.int64)
+    comp_rule = DistrictRule(method=law.compensatory.method)
     for start in range(0, n_sample, chunk):
         stop = min(start + chunk, n_sample)
         vc = votes[start:stop]
-        vt = np.asarray(valid[start:stop], dtype=np.float64)
-        rows = sample_index[start:stop]
-        allowed = _allowed(vc, vt, law.national_threshold, pooled)
         list_max = vc.max(axis=0)
-        for p in range(n_province):
-            lottery = None if tie_seed is None else Lottery(tie_seed, p, 0, rows)
-            allocate_batch(
-                vc[:, p], np.full(stop - start, m[p]), law.district, valid=vt[:, p],
-                allowed=allowed, lottery=lottery, out=district[p, :n_party, start:stop],
-                list_max=list_max[p],
+        vt = np.ascontiguousarray(valid[start:stop].T, dtype=np.float64)  # (province, sample)
+        rows = sample_index[start:stop]
+        national = np.einsum("spn->sn", vc)
+        if national.size and not national.min() >= 0:  # cheap check of the votes' sign
+            raise ValueError("votes must be >= 0 and not NaN")
+        allowed = ~pooled
+        if law.national_threshold:
+            allowed = allowed & passes_threshold(
+                national, 1, valid=vt.sum(axis=0), share=law.national_threshold
             )
+        for p in range(n_province):
+            allocate_batch(
+                vc[:, p], np.full(stop - start, m[p]), law.district, valid=vt[p],
+                allowed=allowed, lottery=None if tie_seed is None else Lottery(tie_seed, p, 0, rows),
+                out=district[p, :n_party, start:stop], list_max=list_max[p],
+            )
+        won = district[:, :, start:stop].sum(axis=0, dtype=np.int16)
+        total[:, start:stop] = won
         if law.compensatory.seats:
-            won = district[:, :n_party, start:stop].sum(axis=0).T
-            lottery = None
-            if tie_seed is not None:
-                lottery = Lottery(tie_seed, _COMPENSATORY_STREAM, 0, rows)
-            compensatory[:, start:stop] = _compensatory(vc, won, law, pooled, lottery).T
-    total = np.zeros((n_sample, n_out), dtype=np.int64)
-    total[:, :n_party] = district[:, :n_party].sum(axis=0, dtype=np.int64).T + compensatory.T
-    total += quota
-    short = np.flatnonzero(total.sum(axis=1) != law.house_size)
+            # national votes of the lists that may win compensatory seats
+            may_win = ~pooled[None, :]
+            if law.compensatory.eligible == "district_winners":
+                may_win = may_win & (won[:n_party] > 0).T
+            lottery = None if tie_seed is None else Lottery(tie_seed, _COMPENSATORY_STREAM, 0, rows)
+            allocate_batch(
+                national * may_win, np.full(stop - start, law.compensatory.seats), comp_rule,
+                out=compensatory[:n_party, start:stop], lottery=lottery,
+                list_max=list_max.sum(axis=0),  # an upper bound of each list's national votes
+            )
+            total[:, start:stop] += compensatory[:, start:stop]
+    total += quota[:, None]
+    short = np.flatnonzero(total.sum(axis=0) != law.house_size)
     if short.size:
         raise ValueError(
-            f"sample {int(short[0])}: seats add up to {int(total[short[0]].sum())}, "
+            f"sample {int(short[0])}: seats add up to {int(total[:, short[0]].sum())}, "
             f"not the house size {law.house_size}"
         )
-    quota_seats = np.broadcast_to(quota, (n_sample, n_out)).copy()
-    compensatory_seats = np.zeros((n_sample, n_out), dtype=np.int64)
-    compensatory_seats[:, :n_party] = compensatory.T
-    return district.transpose(2, 0, 1), quota_seats, compensatory_seats, total
-
-
-def _allowed(
-    votes: np.ndarray, valid: np.ndarray, threshold: float, pooled: np.ndarray
-) -> np.ndarray | None:
-    """Lists allowed to win district seats in each sample, dims (sample, party), or None (all)."""
-    if threshold == 0 and not pooled.any():
-        return None
-    national = votes.sum(axis=1, dtype=np.float64)
-    ok = np.broadcast_to(~pooled, national.shape).copy()
-    if threshold > 0:
-        ok &= passes_threshold(national, 1, valid=valid.sum(axis=1), share=threshold)
-    return ok
-
-
-def _compensatory(
-    votes: np.ndarray,
-    won: np.ndarray,
-    law: ElectoralLaw,
-    pooled: np.ndarray,
-    lottery: Lottery | None,
-) -> np.ndarray:
-    """Compensatory seats by national votes, dims (sample, party)."""
-    national = votes.sum(axis=1)
-    ok = np.broadcast_to(~pooled, national.shape)
-    if law.compensatory.eligible == "district_winners":
-        ok = ok & (won > 0)
-    return allocate_district(
-        national, law.compensatory.seats, method=law.compensatory.method, allowed=ok,
-        lottery=lottery,
-    )
+    quota_seats = np.repeat(quota[:, None], n_sample, axis=1)
+    return district.transpose(2, 0, 1), quota_seats.T, compensatory.T, total.T
 
 
 def seats_from_table(
