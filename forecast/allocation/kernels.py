@@ -278,8 +278,7 @@ def _lr_block(
             quota_base="qualifying", cols=cols, n=n, lottery=lottery,
         )
         return seats
-    frac -= seats
-    frac = frac.astype(np.float32)
+    frac = np.subtract(frac, seats, dtype=np.float32)  # the remainders as fractions of a quota
     # Seats left beyond one per qualifying list (only with few votes for many seats, or with a
     # valid-vote quota) go round by round to every qualifying list; the rest one each by key:
     # the largest remainders, or the most votes. Hare among the qualifying lists never needs a

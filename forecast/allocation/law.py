@@ -103,23 +103,23 @@ def allocate_seats(
         if q.province != "national" and q.province not in provinces:
             raise ValueError(f"quota seats of '{q.party}' are in unknown province '{q.province}'")
     pooled = np.isin(parties, list(law.pooled))
-    if valid_votes is None:
-        valid_votes = votes.sum(dims.PARTY)
-    else:
-        valid_votes = valid_votes.transpose(dims.SAMPLE, dims.PROVINCE).reindex(
-            {dims.PROVINCE: provinces}
-        )
+    if valid_votes is not None:
+        valid_votes = valid_votes.transpose(dims.SAMPLE, dims.PROVINCE)
+        if [str(p) for p in valid_votes[dims.PROVINCE].values] != provinces:
+            valid_votes = valid_votes.reindex({dims.PROVINCE: provinces})
     sample_index = xr.DataArray(np.arange(votes.sizes[dims.SAMPLE]), dims=dims.SAMPLE)
     quota = np.zeros(len(parties) + len(quota_parties), dtype=np.int64)
     for q in law.quota:
         quota[len(parties) + quota_parties.index(q.party)] += q.seats
+    inputs = [votes, magnitude, sample_index]
+    core_dims = [[dims.PROVINCE, dims.PARTY], [dims.PROVINCE], []]
+    if valid_votes is not None:
+        inputs.append(valid_votes)
+        core_dims.append([dims.PROVINCE])
     district, quota_seats, compensatory, seats = xr.apply_ufunc(
         _allocate_numpy,
-        votes,
-        magnitude,
-        valid_votes,
-        sample_index,
-        input_core_dims=[[dims.PROVINCE, dims.PARTY], [dims.PROVINCE], [dims.PROVINCE], []],
+        *inputs,
+        input_core_dims=core_dims,
         output_core_dims=[[dims.PROVINCE, dims.PARTY]] + [[dims.PARTY]] * 3,
         exclude_dims={dims.PARTY},
         kwargs={
@@ -189,8 +189,8 @@ def _check_magnitude(
 def _allocate_numpy(
     votes: np.ndarray,
     magnitude: np.ndarray,
-    valid: np.ndarray,
     sample_index: np.ndarray,
+    valid: np.ndarray | None = None,
     *,
     law: ElectoralLaw,
     pooled: np.ndarray,
@@ -219,7 +219,10 @@ def _allocate_numpy(
         stop = min(start + chunk, n_sample)
         vc = votes[start:stop]
         list_max = vc.max(axis=0)
-        vt = np.ascontiguousarray(valid[start:stop].T, dtype=np.float64)  # (province, sample)
+        if valid is None:  # (province, sample)
+            vt = np.einsum("spn->ps", vc).astype(np.float64)
+        else:
+            vt = np.ascontiguousarray(valid[start:stop].T, dtype=np.float64)
         rows = sample_index[start:stop]
         national = np.einsum("spn->sn", vc)
         if national.size and not national.min() >= 0:  # cheap check of the votes' sign
@@ -235,7 +238,7 @@ def _allocate_numpy(
                 allowed=allowed, lottery=None if tie_seed is None else Lottery(tie_seed, p, 0, rows),
                 out=district[p, :n_party, start:stop], list_max=list_max[p],
             )
-        won = district[:, :, start:stop].sum(axis=0, dtype=np.int16)
+        won = district[:, :, start:stop].sum(axis=0, dtype=np.int16)  # seats fit in int16
         total[:, start:stop] = won
         if law.compensatory.seats:
             # national votes of the lists that may win compensatory seats
@@ -256,8 +259,8 @@ def _allocate_numpy(
             f"sample {int(short[0])}: seats add up to {int(total[:, short[0]].sum())}, "
             f"not the house size {law.house_size}"
         )
-    quota_seats = np.repeat(quota[:, None], n_sample, axis=1)
-    return district.transpose(2, 0, 1), quota_seats.T, compensatory.T, total.T
+    quota_seats = np.broadcast_to(quota, (n_sample, n_out))  # the same in every sample
+    return district.transpose(2, 0, 1), quota_seats, compensatory.T, total.T
 
 
 def seats_from_table(
