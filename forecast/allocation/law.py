@@ -222,7 +222,7 @@ def _allocate_numpy(
         if valid is None:  # (province, sample)
             vt = np.einsum("spn->ps", vc).astype(np.float64)
         else:
-            vt = np.ascontiguousarray(valid[start:stop].T, dtype=np.float64)
+            vt = np.ascontiguousarray(valid[start:stop].astype(np.float64).T)
         rows = sample_index[start:stop]
         national = np.einsum("spn->sn", vc)
         if national.size and not national.min() >= 0:  # cheap check of the votes' sign
@@ -238,13 +238,13 @@ def _allocate_numpy(
                 allowed=allowed, lottery=None if tie_seed is None else Lottery(tie_seed, p, 0, rows),
                 out=district[p, :n_party, start:stop], list_max=list_max[p],
             )
-        won = district[:, :, start:stop].sum(axis=0, dtype=np.int16)  # seats fit in int16
-        total[:, start:stop] = won
+        won = district[:, :n_party, start:stop].sum(axis=0, dtype=np.int16)  # fits in int16
+        total[:n_party, start:stop] = won
         if law.compensatory.seats:
             # national votes of the lists that may win compensatory seats
             may_win = ~pooled[None, :]
             if law.compensatory.eligible == "district_winners":
-                may_win = may_win & (won[:n_party] > 0).T
+                may_win = may_win & (won > 0).T
             lottery = None if tie_seed is None else Lottery(tie_seed, _COMPENSATORY_STREAM, 0, rows)
             allocate_batch(
                 national * may_win, np.full(stop - start, law.compensatory.seats), comp_rule,
