@@ -36,12 +36,14 @@ __all__ = [
     "plot_power",
     "plot_provinces",
     "plot_seats",
+    "fmt_p",
     "short_name",
 ]
 
-# Sizes are in inches at print size: an A4 page with 2 cm margins is about 6.7 in wide, so
-# fonts set here are the sizes the reader sees.
-WIDTH = 6.7
+# Sizes are in inches at print size: an A4 page with 2 cm margins is 6.69 in wide, and the report
+# places figures at their own size, so fonts set here are the sizes the reader sees.
+WIDTH = 6.6
+_TILE_WIDTH = 1.6  # widest province tile
 STYLE: dict[str, Any] = {
     "font.size": 8,
     "axes.titlesize": 9,
@@ -115,12 +117,27 @@ def list_colours(parties: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _pct(p: float, digits: int = 0) -> str:
-    if not math.isfinite(p):
+def fmt_p(p: float | None) -> str:
+    """A probability as the report prints it: ``62%``, ``2.7%``, ``<0.1%``, ``>99%``."""
+    if p is None or not math.isfinite(float(p)):
         return "n/a"
-    if 0 < p < 0.005 and digits == 0:
-        return "<1%"
-    return f"{100 * p:.{digits}f}%"
+    p = float(p)
+    if p <= 0:
+        return "0%"
+    if p >= 1:
+        return "100%"
+    if p < 0.001:
+        return "<0.1%"
+    if p > 0.995:
+        return ">99%"
+    if p < 0.1:
+        return f"{100 * p:.1f}%"
+    return f"{100 * p:.0f}%"
+
+
+def _pct(x: float) -> str:
+    """A share such as turnout, to the whole percent."""
+    return f"{100 * x:.0f}%" if math.isfinite(x) else "n/a"
 
 
 def _capital(text: str) -> str:
@@ -154,7 +171,7 @@ def plot_seats(
     colours = colours or list_colours([r["party"] for r in summary["lists"]])
     majority = int(summary["majority"])
     with _style():
-        fig, ax = _figure(ax, (WIDTH, 0.9 + 0.3 * len(rows)))
+        fig, ax = _figure(ax, (WIDTH, 0.8 + 0.23 * len(rows)))
         y = np.arange(len(rows))[::-1]
         for yi, r in zip(y, rows, strict=True):
             c = colours.get(r["party"], _GREY)
@@ -181,13 +198,13 @@ def plot_seats(
     return fig
 
 
-_TILE_ASPECT = 1.55  # tile width over height
+_TILE_ASPECT = 1.45  # tile width over height
 
 
 def _grid_layout(provinces: Sequence[str]) -> dict[str, tuple[int, int]]:
     """A plain tile grid, row by row in the given order."""
     n = len(provinces)
-    cols = max(1, min(4, math.ceil(math.sqrt(n))))
+    cols = n if n <= 5 else min(5, math.ceil(math.sqrt(n * 1.2)))
     return {p: divmod(k, cols) for k, p in enumerate(provinces)}
 
 
@@ -221,7 +238,11 @@ def plot_provinces(
     n_rows = max(r for r, _ in layout.values()) + 1
     n_cols = max(c for _, c in layout.values()) + 1
     with _style():
-        fig, ax = _figure(ax, (WIDTH, 0.9 + n_rows * WIDTH / n_cols / _TILE_ASPECT))
+        leaders = list(dict.fromkeys(p["leading_list"] for p in provinces))
+        legend_cols = max(1, min(5, len(leaders), n_cols + 1))
+        legend_rows = math.ceil(len(leaders) / legend_cols)
+        width = min(WIDTH, n_cols * _TILE_WIDTH)
+        fig, ax = _figure(ax, (width, 0.45 + 0.17 * legend_rows + n_rows * width / n_cols / _TILE_ASPECT))
         for p in provinces:
             row, col = layout[p["province"]]
             x, y = col, n_rows - 1 - row
@@ -232,22 +253,20 @@ def plot_provinces(
                                fc=rgba, ec=c, lw=1.0)
             )
             t = p["turnout"]
-            lead = _wrap(names.get(p["leading_list"], p["leading_list"]), 26)
+            lead = _wrap(names.get(p["leading_list"], p["leading_list"]), 20)
             ax.text(x + 0.5, y + 0.84, p["name"], ha="center", va="center", fontsize=8,
                     fontweight="bold", color=_INK)
-            ax.text(x + 0.5, y + 0.71, f"{lead}\n{_pct(p['p_leading'])} chance to lead", ha="center",
-                    va="top", fontsize=7, color=_INK, linespacing=1.15)
+            ax.text(x + 0.5, y + 0.71, f"{lead}\n{fmt_p(p['p_leading'])} chance to lead", ha="center",
+                    va="top", fontsize=6.8, color=_INK, linespacing=1.1)
             ax.text(x + 0.5, y + 0.1,
                     f"turnout {_pct(t['median'])}\n(90%: {_pct(t['lo90'])}\u2013{_pct(t['hi90'])})",
                     ha="center", va="bottom", fontsize=6.5, color="#444444", linespacing=1.1)
         ax.set_xlim(0, n_cols)
         ax.set_ylim(0, n_rows)
-        ax.set_aspect(1 / _TILE_ASPECT, adjustable="box")
         ax.set_axis_off()
-        leaders = list(dict.fromkeys(p["leading_list"] for p in provinces))
         handles = [Patch(fc=mpl.colors.to_rgba(colours.get(k, _GREY), 0.6), ec=colours.get(k, _GREY),
                          label=names.get(k, k)) for k in leaders]
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=min(4, len(handles)),
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=legend_cols,
                   title="most likely leading list (darker tile: more certain)", title_fontsize=7.5)
     return fig
 
@@ -280,7 +299,7 @@ def plot_coalitions(
         right = max(p) if p else 1.0
         for yi, r in zip(y, rows, strict=True):
             ax.annotate(
-                f"{_pct(r['p_form'], 1)}   majority {_pct(r['p_majority'])}, seats "
+                f"{fmt_p(r['p_form'])}   majority {fmt_p(r['p_majority'])}, seats "
                 f"{r['seats_median']:.0f} ({r['seats_lo90']:.0f}\u2013{r['seats_hi90']:.0f})",
                 (r["p_form"], yi), xytext=(4, 0), textcoords="offset points", va="center",
                 fontsize=7,
@@ -319,7 +338,7 @@ def plot_power(
     colours = colours or list_colours(parties)
     kinds = (("banzhaf", "Banzhaf", "o", 0.14), ("shapley_shubik", "Shapley\u2013Shubik", "s", -0.14))
     with _style():
-        fig, ax = _figure(ax, (WIDTH, 0.9 + 0.32 * len(parties)))
+        fig, ax = _figure(ax, (WIDTH, 0.8 + 0.26 * len(parties)))
         y = np.arange(len(parties))[::-1]
         for var, label, marker, dy in kinds:
             mean = power[f"{var}_mean"].values
@@ -338,7 +357,7 @@ def plot_power(
         ax.set_xlim(0, 1.0)
         trans = ax.get_yaxis_transform()
         for k in range(len(parties)):
-            ax.text(1.08, y[k], _pct(top[k]), transform=trans, va="center", ha="right", fontsize=7)
+            ax.text(1.08, y[k], fmt_p(top[k]), transform=trans, va="center", ha="right", fontsize=7)
             ax.text(1.19, y[k], f"{ratio[k]:.2f}", transform=trans, va="center", ha="right",
                     fontsize=7)
         for xpos, head in ((1.08, "most\npivotal"), (1.19, "power /\nseats")):
@@ -387,11 +406,11 @@ def plot_formation_days(
     lo, hi = float(eti.sel({CI_BOUND: "lower"})), float(eti.sel({CI_BOUND: "upper"}))
     p_over = float(coalitions["p_formation_over"])
     with _style():
-        fig, ax = _figure(ax, (WIDTH, 2.6))
+        fig, ax = _figure(ax, (WIDTH, 2.3))
         left = max(1.0, lo * 0.5)
         right = max(hi * 1.5, limit * 2.0)
         bins = np.geomspace(left, right, 45)
-        ax.axvspan(lo, hi, color="#c6dbef", zorder=0, label=f"90% interval {lo:.0f}\u2013{hi:.0f} days")
+        ax.axvspan(lo, hi, color="#c6dbef", zorder=0, label="90% interval")
         # the tails are drawn in the end bins, with their share written above them
         counts, _, _ = ax.hist(np.clip(days, left, right), bins=bins, color="#4575b4", alpha=0.85,
                                zorder=1)
@@ -400,11 +419,11 @@ def plot_formation_days(
             (float((days > right).mean()), right, counts[-1], "right", f"over {right:,.0f} days"),
         ):
             if share > 0:
-                ax.annotate(f"{_pct(share)} {text}", (x, n), xytext=(0, 3), textcoords="offset points",
+                ax.annotate(f"{fmt_p(share)} {text}", (x, n), xytext=(0, 3), textcoords="offset points",
                             ha=ha, va="bottom", fontsize=7, color="#444444")
-        ax.axvline(median, color=_INK, lw=1.2, label=f"median {median:.0f} days")
+        ax.axvline(median, color=_INK, lw=1.2, label="median")
         ax.axvline(limit, color=_MAJORITY, ls="--", lw=1.2,
-                   label=f"{limit:.0f} days: P(longer) = {_pct(p_over)}")
+                   label=f"{limit:.0f} days: {fmt_p(p_over)} chance of taking longer")
         ax.set_xscale("log")
         gap = np.log10(right / left) / 9  # ticks at least this far apart (decades)
         ticks: list[tuple[float, str]] = []
@@ -508,7 +527,7 @@ def plot_community_status(
             left += share
         for k, c in enumerate(order):
             down = float(risk["p_downgraded"].sel({COMMUNITY: c}))
-            ax.text(1.03, y[k], _pct(down), va="center", fontsize=7, transform=ax.get_yaxis_transform())
+            ax.text(1.03, y[k], fmt_p(down), va="center", fontsize=7, transform=ax.get_yaxis_transform())
         ax.text(1.03, len(order) - 0.35, "down-\ngraded", va="bottom", fontsize=7, fontweight="bold",
                 transform=ax.get_yaxis_transform(), linespacing=1.0)
         ax.set_yticks(y, [names.get(c, c) for c in order])
