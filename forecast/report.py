@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import logging
 import math
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -661,7 +662,12 @@ def _compile(main: Path, folder: Path) -> bytes:
         pdf = typst.compile(str(main), root=str(folder), format="pdf", ignore_system_fonts=True)
     except RuntimeError as exc:  # typst.TypstError
         message = getattr(exc, "message", None) or str(exc).splitlines()[0]
-        raise ForecastError(f"the report template failed to compile: {message}", file=main.name) from exc
+        where = re.search(r"[\w.-]+\.typ:(\d+):\d+", getattr(exc, "diagnostic", "") or "")
+        raise ForecastError(
+            f"the report template failed to compile: {message}",
+            file=main.name,
+            where=f"line {where.group(1)}" if where else None,
+        ) from exc
     if not isinstance(pdf, bytes) or not pdf.startswith(b"%PDF"):
         raise ForecastError("the report template produced no PDF", file=main.name)
     return pdf

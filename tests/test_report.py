@@ -1,0 +1,229 @@
+"""The PDF risk report: written by ``forecast run``, re-rendered by ``forecast report``, atomic.
+
+One module-scoped run of the real pipeline on the toy project, with PyMC's mock sampler (prior
+draws in place of MCMC), feeds every test.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import warnings
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pymc as pm
+import pytest
+from conftest import write_toy_project
+from pymc.testing import mock_sample
+from typer.testing import CliRunner
+
+import forecast.fit
+import forecast.pipeline
+import forecast.report
+from forecast.cli import app
+from forecast.errors import ForecastError, SpecError
+from forecast.plots import fmt_p, short_name
+from forecast.report import REPORT_FILE, render_report, report_data
+from forecast.results import SUMMARY_FILE, load_result
+from forecast.spec import load_spec
+from forecast.store import data_hash
+
+runner = CliRunner()
+
+SECTIONS = [
+    "Headline findings",
+    "Lists at a glance",
+    "Seats",
+    "Provinces",
+    "Which government forms",
+    "Pivotal power",
+    "Formation delay",
+    "Conflict risk by community",
+    "Methods",
+    "Diagnostics",
+    "Priors and their sources",
+    "Data provenance",
+]
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text with whitespace collapsed (pypdf when installed, else poppler's pdftotext)."""
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        if shutil.which("pdftotext") is None:
+            pytest.fail("no PDF text extractor: install the test extras (pypdf) or poppler-utils")
+        raw = subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+        ).stdout
+    else:
+        raw = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    return " ".join(raw.split())
+
+
+@pytest.fixture(scope="module")
+def toy_run(tmp_path_factory):
+    """``forecast run`` on the toy project with PyMC's mock sampler: (spec path, output folder)."""
+    root = tmp_path_factory.mktemp("toy")
+    spec_path = write_toy_project(root)
+    out = root / "out"
+    stats = {"diverging": lambda size: np.zeros(size, dtype=bool)}
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        mp.setattr(pm, "sample", partial(mock_sample, sample_stats=stats))
+        # prior draws ignore the model's potentials, and this machine's PyTensor may lack BLAS
+        warnings.filterwarnings("ignore", message="The effect of Potentials", category=UserWarning)
+        warnings.filterwarnings("ignore", message="PyTensor could not link", category=UserWarning)
+        result = runner.invoke(app, ["run", str(spec_path), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return spec_path, out
+
+
+@pytest.fixture(scope="module")
+def saved(toy_run):
+    """The toy run read back from disk, with its summary.json."""
+    spec_path, out = toy_run
+    spec = load_spec(spec_path)
+    from forecast.ingest import ingest_election
+
+    result = load_result(out, spec, spec_hash=data_hash(spec, ingest_election(spec)))
+    summary = json.loads((out / SUMMARY_FILE).read_text())
+    return result, summary
+
+
+@pytest.fixture(scope="module")
+def text(toy_run):
+    return pdf_text(toy_run[1] / REPORT_FILE)
+
+
+def test_run_writes_the_report_with_every_section(toy_run, text):
+    pdf = toy_run[1] / REPORT_FILE
+    assert pdf.read_bytes().startswith(b"%PDF")
+    for title in SECTIONS:
+        assert title in text, title
+    # sections for outputs that do not exist yet are left out, not printed empty
+    assert "Scenarios" not in text
+    assert "Backtest" not in text
+    assert "No posterior predictive check was recorded" in text
+
+
+def test_headline_numbers_match_summary_json(toy_run, text):
+    summary = json.loads((toy_run[1] / SUMMARY_FILE).read_text())
+    names = {r["party"]: short_name(r["name"]) for r in summary["lists"]}
+    top = summary["coalitions"][0]
+    government = " + ".join(names[m] for m in top["members"])
+    assert f"{government}: it forms in {fmt_p(top['p_form'])} of simulations" in text
+    largest = max(summary["lists"], key=lambda r: r["p_largest"])
+    assert f"{names[largest['party']]} is the most likely largest list ({fmt_p(largest['p_largest'])})" in text
+    pm_list, p_pm = next(iter(summary["p_pm"].items()))
+    assert f"The premiership goes to {names[pm_list]} in {fmt_p(p_pm)}" in text
+    overall = summary["conflict_risk"]["overall"]
+    assert (
+        f"within a year of the government forming is {fmt_p(overall['p_onset_any'])} (90% interval "
+        f"{fmt_p(overall['lo90'])}\u2013{fmt_p(overall['hi90'])})"
+    ) in text
+    days = summary["formation_days"]
+    assert f"median of {days['median']:.0f} days to form" in text
+    diag = summary["diagnostics"]
+    assert f"R-hat max {diag['rhat_max']:.3f}" in text
+    assert f"{summary['samples']:,} simulated elections" in text
+
+
+def test_convergence_failure_is_prominent(toy_run, text):
+    summary = json.loads((toy_run[1] / SUMMARY_FILE).read_text())
+    assert not summary["diagnostics"]["converged"]  # prior draws in every chain: R-hat is off
+    assert text.index("Warning: the sampler did not converge") < text.index("Headline findings")
+    assert "do not rely on them" in text
+
+
+def test_report_data_formats_from_the_result(saved):
+    result, summary = saved
+    data = report_data(result, summary)
+    assert data["meta"]["title"] == result.spec.election.name  # the toy spec sets no title
+    assert [c["p_form"] for c in data["coalitions"]] == [
+        fmt_p(c["p_form"]) for c in summary["coalitions"][: result.spec.report.top_coalitions]
+    ]
+    assert {r["name"] for r in data["risk"]["communities"]} == {c.name for c in result.spec.community}
+    terms = {row["term"] for section in data["priors"] for row in section["rows"]}
+    assert {"minority", "baseline log days", "constant"} <= terms
+    for section in data["priors"]:
+        for row in section["rows"]:
+            assert row["source"] and row["status"] in {"verified", "judgement", "unverified", "verified; judgement"}
+    assert {p["file"] for p in data["provenance"]} >= {"data/toy/provinces.csv"}
+    assert "scenarios" not in data and "backtest" not in data and "ppc" not in data["diagnostics"]
+
+
+def test_report_command_rerenders_without_refitting(toy_run, monkeypatch):
+    spec_path, out = toy_run
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("forecast report must not fit or sample")
+
+    monkeypatch.setattr(forecast.fit, "fit_model", refuse)
+    monkeypatch.setattr(forecast.pipeline, "fit_model", refuse)
+    monkeypatch.setattr(pm, "sample", refuse)
+    pdf = out / REPORT_FILE
+    before = pdf.read_bytes()
+    pdf.unlink()
+    result = runner.invoke(app, ["report", str(out), "--spec", str(spec_path)])
+    assert result.exit_code == 0, result.output
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert abs(len(pdf.read_bytes()) - len(before)) < 0.05 * len(before)
+    assert "Headline findings" in pdf_text(pdf)
+
+
+def test_failed_render_leaves_no_partial_pdf(saved, tmp_path, monkeypatch):
+    result, _ = saved
+    target = tmp_path / "report.pdf"
+    target.write_bytes(b"an earlier report")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("figure failed")
+
+    monkeypatch.setattr(forecast.report.plots, "plot_power", broken)
+    with pytest.raises(RuntimeError, match="figure failed"):
+        render_report(result, out_path=target)
+    assert target.read_bytes() == b"an earlier report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.pdf"]
+
+
+def test_template_error_is_reported_and_writes_nothing(saved, tmp_path):
+    result, _ = saved
+    templates = result.spec.root / "reports" / "templates"  # the project's own folder wins
+    templates.mkdir(parents=True)
+    try:
+        (templates / "risk_report.typ").write_text('#let d = json("report.json")\n#d.no_such_key\n')
+        with pytest.raises(ForecastError, match="failed to compile"):
+            render_report(result, out_path=tmp_path / "report.pdf")
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        shutil.rmtree(result.spec.root / "reports")
+
+
+def test_unknown_template_is_a_spec_error(saved, tmp_path):
+    result, _ = saved
+    spec = result.spec.model_copy(
+        update={"report": result.spec.report.model_copy(update={"template": "nope.typ"})}
+    )
+    other = type(result)(**{**result.__dict__, "spec": spec})
+    with pytest.raises(SpecError, match="nope.typ"):
+        render_report(other, out_path=tmp_path / "report.pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_optional_sections_render_when_present(saved, tmp_path, monkeypatch):
+    result, summary = saved
+    extra = {
+        **summary,
+        "scenarios": [{"scenario": "boycott", "p_onset_any": 0.12}, {"scenario": "base", "p_onset_any": 0.05}],
+        "backtest": {"crps": 0.314, "coverage_90": 0.875},
+        "ppc": {"coverage_90": 0.9},
+    }
+    monkeypatch.setattr(forecast.report, "summarise", lambda r: extra)
+    text = pdf_text(render_report(result, out_path=tmp_path / "report.pdf"))
+    assert "Scenarios" in text and "boycott" in text
+    assert "Backtest" in text and "0.314" in text
+    assert "Posterior predictive check" in text and "coverage 90" in text
+    assert "No posterior predictive check" not in text
