@@ -2,10 +2,11 @@
 
 The spec gives, for a past list, the expected shares of its voters going to each target list and
 a Dirichlet concentration. Here they become arrays over ``(party_source, party)`` for one past
-election. Past lists without a lineage row feed ``other``. Each past election also gets an
-``_unlisted`` source (lists never reported anywhere), fed evenly by every target list, so that a
-target list with no predecessor in that election (Gorran in the 2009 provincial vote, which the
-Kurdistan Region did not hold) is simply unobserved there rather than forced onto another list.
+election. Past lists with a lineage row are modelled one by one; every other list of that
+election (small and local lists, and lists never reported) is pooled into one ``_rest`` source,
+which feeds ``other`` and every target list that has no predecessor in that election (Gorran in
+the 2009 provincial vote, which the Kurdistan Region did not hold). How the pooled votes split
+among small local lists says nothing about the target lists, so it is not modelled.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from forecast import dims
 from forecast.errors import SpecError
 from forecast.spec import ForecastSpec
 
-__all__ = ["UNLISTED", "lineage_elections", "lineage_weights"]
+__all__ = ["REST", "SOURCE", "lineage_elections", "lineage_weights"]
 
-UNLISTED = "_unlisted"
+REST = "_rest"
 SOURCE = "party_source"
-# National weight of the never-reported lists, as a fraction of the reported vote: small, so it
-# only matters for target lists with no other predecessor.
-UNLISTED_WEIGHT = 0.01
+# National weight of the pooled lists when the national valid total is unknown, as a fraction of
+# the modelled lists' votes: it only matters for target lists fed by both.
+REST_WEIGHT = 0.1
 
 
 def lineage_elections(spec: ForecastSpec) -> list[str]:
@@ -32,11 +33,12 @@ def lineage_elections(spec: ForecastSpec) -> list[str]:
     return [e.id for e in sorted(spec.evidence, key=lambda e: e.date) if e.id in linked]
 
 
-def past_lists(data: xr.Dataset, election: str) -> list[str]:
-    """Lists that stood in a past election (by province or nationally)."""
+def past_lists(data: xr.Dataset, spec: ForecastSpec, election: str) -> list[str]:
+    """Lists of a past election with a lineage row that stood (by province or nationally)."""
     d = data.sel({dims.ELECTION: election})
     stood = d["contested"].any(dims.PROVINCE).values | np.isfinite(d["national_votes"].values)
-    return [str(p) for p, s in zip(data[dims.PARTY].values, stood, strict=True) if s]
+    rows = {r.source for r in spec.lineage if r.election == election}
+    return [str(p) for p, s in zip(data[dims.PARTY].values, stood, strict=True) if s and str(p) in rows]
 
 
 def lineage_weights(data: xr.Dataset, spec: ForecastSpec, election: str) -> xr.Dataset:
@@ -59,29 +61,29 @@ def lineage_weights(data: xr.Dataset, spec: ForecastSpec, election: str) -> xr.D
         standard deviation, on the log scale, of a logistic-normal matched to the Dirichlet
         variance ``w (1 - w) / (c + 1)``, zero where a row has a single destination;
         ``national_weight`` (party_source,): each past list's share of the national vote (its
-        national votes where known, else the sum of its reported province votes), used to turn
-        forward shares into where each target list's voters came from.
+        national votes where known, else the sum of its reported province votes; the pooled
+        lists get the rest of the national valid total), used to turn forward shares into where
+        each target list's voters came from. ``_rest`` feeds ``other`` and the target lists with
+        no predecessor in this election, evenly.
     """
     targets = spec.party_ids
     if "other" not in targets:
         raise SpecError(
-            "the target lists need an 'other' list: past lists without a lineage row feed it",
+            "the target lists need an 'other' list: the pooled small lists feed it",
             file=spec.source_file,
             where="key 'party'",
         )
-    sources = past_lists(data, election) + [UNLISTED]
+    sources = past_lists(data, spec, election) + [REST]
     rows = {r.source: r for r in spec.lineage if r.election == election}
     mean = np.zeros((len(sources), len(targets)))
     conc = np.full(len(sources), np.inf)
-    for i, src in enumerate(sources):
-        if src in rows:
-            for tgt, w in rows[src].shares.items():
-                mean[i, targets.index(tgt)] = w
-            conc[i] = rows[src].concentration
-        elif src == UNLISTED:
-            mean[i] = 1.0 / len(targets)
-        else:
-            mean[i, targets.index("other")] = 1.0
+    for i, src in enumerate(sources[:-1]):
+        for tgt, w in rows[src].shares.items():
+            mean[i, targets.index(tgt)] = w
+        conc[i] = rows[src].concentration
+    fed = mean[:-1].sum(axis=0) > 0
+    orphans = ~fed | (np.array(targets) == "other")
+    mean[-1, orphans] = 1.0 / orphans.sum()
     support = mean > 0
     multi = support.sum(axis=1, keepdims=True) > 1
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -92,7 +94,9 @@ def lineage_weights(data: xr.Dataset, spec: ForecastSpec, election: str) -> xr.D
     reported = d["votes"].where(d["contested"]).sum(dims.PROVINCE, skipna=True)
     national = d["national_votes"].fillna(reported)
     weight = np.array([float(national.sel({dims.PARTY: s})) for s in sources[:-1]])
-    weight = np.append(weight, UNLISTED_WEIGHT * weight.sum())
+    total = float(d["national_valid"])
+    rest = total - weight.sum() if np.isfinite(total) and total > weight.sum() else REST_WEIGHT * weight.sum()
+    weight = np.append(weight, rest)
     weight = weight / weight.sum()
     return xr.Dataset(
         {

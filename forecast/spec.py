@@ -405,7 +405,10 @@ class PriorSpec(_Strict):
     share_party_sigma: float = Field(default=1.5, gt=0)
     share_province_party_sigma: float = Field(default=1.0, gt=0)
     turnout_community_sigma: float = Field(default=1.0, gt=0)
-    swing_sigma: float = Field(default=0.3, gt=0, description="per year, on the logit scale")
+    swing_sigma: float = Field(default=0.3, gt=0, description="per sqrt(year), logit scale")
+    kind_sigma: float = Field(
+        default=0.5, gt=0, description="offset of an election of another kind (provincial)"
+    )
     log_concentration_mu: float = Field(
         default=5.3, description="prior median of log Dirichlet-multinomial concentration (~200)"
     )

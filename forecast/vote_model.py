@@ -31,7 +31,7 @@ CELL = "cell"
 # Share of a province's people in the community its qualitative label names (judgement: the
 # labels name communities that dominate), and the concentration of the Dirichlet prior on the
 # mix of a province labelled mixed, centred on the national composition.
-LABEL_SHARE = 0.9
+LABEL_SHARE = 0.95
 MIXED_CONCENTRATION = 6.0
 # Floor on a list's community affinity, so a list with no base in a province is unlikely there,
 # not impossible.
@@ -95,13 +95,22 @@ def model_inputs(data: xr.Dataset, spec: ForecastSpec) -> dict[str, object]:
     dates = {e.id: e.date for e in spec.evidence} | {target: spec.election.date}
     steps = [vote_elections[0], *vote_elections[1:], target]
     years = np.array([(dates[b] - dates[a]).days / 365.25 for a, b in zip(steps[:-1], steps[1:], strict=True)])
-    population = data["magnitude"].sel({dims.ELECTION: target}).values
+    # Electorate weights for national totals: a parliamentary election's own magnitudes where
+    # complete (apportioned by electorate: Dec 2005 by registered voters), else the target's.
+    kinds = {e.id: e.kind for e in spec.evidence}
+    fallback = data["magnitude"].sel({dims.ELECTION: target}).values
+    electorate = {}
+    for e in vote_elections:
+        own = data["magnitude"].sel({dims.ELECTION: e}).values
+        usable = kinds[e] == "parliamentary" and np.isfinite(own).all()
+        weights = own if usable else fallback
+        electorate[e] = weights / weights.sum()
     turnout = data["turnout_pct"].values / 100.0
     return {
         "vote_elections": vote_elections,
         "step_years": years,
         "lineage": {e: lineage_weights(data, spec, e) for e in vote_elections},
-        "population": population / population.sum(),
+        "electorate": electorate,
         "turnout_obs": turnout,
         "communities": model_communities(data, spec),
     }
@@ -183,6 +192,7 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
     parties = spec.party_ids
     ref = np.array([p != "other" for p in parties], dtype=float)  # 'other' is the reference list
     vote_elections = [*inp["vote_elections"], spec.election.id]
+    kinds = {e.id: e.kind for e in spec.evidence} | {spec.election.id: spec.election.kind}
     communities = inp["communities"]
     coords = {
         dims.PROVINCE: data[dims.PROVINCE].values,
@@ -262,6 +272,15 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         pp_sigma = pm.HalfNormal("province_party_sigma", pri.share_province_party_sigma)
         pp_offset = pm.ZeroSumNormal("province_party_offset", 1.0, dims=(dims.PROVINCE, dims.PARTY), n_zerosum_axes=2)
         province_effect = province_effect + pp_sigma * pp_offset
+        # An election of another kind than the target (provincial councils vs parliament) measures
+        # the lists' national standing with an offset of its own: local lists do better in local
+        # elections. With one such election the offset is not separable from the swing, so its
+        # scale is a prior (spec: priors.kind_sigma), and the target is forecast without it.
+        other_kind = np.array([kinds[e] != spec.election.kind for e in vote_elections], dtype=float)
+        if other_kind.any():
+            kind_sigma = pm.HalfNormal("kind_sigma", pri.kind_sigma)
+            kind_offset = pm.Normal("kind_offset", 0, 1, dims=dims.PARTY)
+            level = level + other_kind[:, None] * (kind_sigma * kind_offset * ref)[None, :]
         support = pt.special.softmax(level[:, None, :] + province_effect[None, :, :], axis=-1)
         pm.Deterministic("share", support[-1], dims=(dims.PROVINCE, dims.PARTY))
 
@@ -289,7 +308,7 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
             came_from = joint / pt.sum(joint, axis=0, keepdims=True)  # (source, party), cols sum 1
             past_share = pt.dot(support[v], came_from.T)  # (province, source)
 
-            lists = sources[:-1]  # the never-reported lists are never observed
+            lists = sources[:-1]  # the pooled small lists count in the rest, not one by one
             rows, counts, mask = _observed_cells(data, election, lists)
             if len(rows):
                 pm.Potential(
@@ -300,7 +319,7 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
             national, nat_mask = _national_counts(data, election, lists)
             if nat_mask.sum() >= 2:
                 e = all_elections.index(election)
-                w = inp["population"] * d["voted"].values * turnout_all[e]
+                w = inp["electorate"][election] * d["voted"].values * turnout_all[e]
                 nat_share = pt.dot(w / pt.sum(w), past_share)[None, :-1]
                 pm.Potential(
                     f"national_votes_{election}",
