@@ -83,7 +83,7 @@ def _style() -> Iterator[None]:
 
 
 def _figure(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
-    """The figure of ``ax``, or a new print-sized figure with one axes."""
+    """Return the figure of ``ax``, or a new print-sized figure with one axes."""
     if ax is not None:
         fig = ax.get_figure()
         if not isinstance(fig, Figure):  # a SubFigure: return its parent figure
@@ -94,13 +94,13 @@ def _figure(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
 
 
 def short_name(name: str) -> str:
-    """Display name without its parenthesised gloss: ``"Iraqiya (Iraqi ...)"`` -> ``"Iraqiya"``."""
+    """Drop a display name's parenthesised gloss: ``"Iraqiya (Iraqi ...)"`` -> ``"Iraqiya"``."""
     short = re.sub(r"\s*\([^)]*\)\s*", " ", name).strip()
     return short or name
 
 
 def list_colours(parties: Sequence[str]) -> dict[str, str]:
-    """One colour per list, in the given order; quota and pooled lists are grey.
+    """Give each list a colour, in the given order; quota and pooled lists are grey.
 
     Pass the same mapping to every figure so that a list keeps its colour across the report.
     """
@@ -118,7 +118,7 @@ def list_colours(parties: Sequence[str]) -> dict[str, str]:
 
 
 def fmt_p(p: float | None) -> str:
-    """A probability as the report prints it: ``62%``, ``2.7%``, ``<0.1%``, ``>99%``."""
+    """Format a probability as the report prints it: ``62%``, ``2.7%``, ``<0.1%``, ``>99%``."""
     if p is None or not math.isfinite(float(p)):
         return "n/a"
     p = float(p)
@@ -136,7 +136,7 @@ def fmt_p(p: float | None) -> str:
 
 
 def _pct(x: float) -> str:
-    """A share such as turnout, to the whole percent."""
+    """Format a share such as turnout to the whole percent."""
     return f"{100 * x:.0f}%" if math.isfinite(x) else "n/a"
 
 
@@ -154,7 +154,7 @@ def plot_seats(
     ax: Axes | None = None,
     colours: Mapping[str, str] | None = None,
 ) -> Figure:
-    """Seats of each list: median, 50% and 90% intervals, and the majority line.
+    """Plot the seats of each list: median, 50% and 90% intervals, and the majority line.
 
     Parameters
     ----------
@@ -175,18 +175,37 @@ def plot_seats(
         y = np.arange(len(rows))[::-1]
         for yi, r in zip(y, rows, strict=True):
             c = colours.get(r["party"], _GREY)
-            ax.plot([r["seats_lo90"], r["seats_hi90"]], [yi, yi], color=c, lw=2, alpha=0.45,
-                    solid_capstyle="butt")
-            ax.plot([r["seats_lo50"], r["seats_hi50"]], [yi, yi], color=c, lw=6,
-                    solid_capstyle="butt")
+            ax.plot(
+                [r["seats_lo90"], r["seats_hi90"]],
+                [yi, yi],
+                color=c,
+                lw=2,
+                alpha=0.45,
+                solid_capstyle="butt",
+            )
+            ax.plot(
+                [r["seats_lo50"], r["seats_hi50"]], [yi, yi], color=c, lw=6, solid_capstyle="butt"
+            )
             ax.plot(r["seats_median"], yi, "o", ms=6, mfc="white", mec=_INK, mew=1.2, zorder=3)
             ax.annotate(
-                f"{r['seats_median']:.0f}", (r["seats_hi90"], yi), xytext=(5, 0),
-                textcoords="offset points", va="center", fontsize=7.5, color=_INK,
+                f"{r['seats_median']:.0f}",
+                (r["seats_hi90"], yi),
+                xytext=(5, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7.5,
+                color=_INK,
             )
         ax.axvline(majority, color=_MAJORITY, ls="--", lw=1)
-        ax.text(majority, 1.0, f" majority {majority} of {summary['house_size']}",
-                transform=ax.get_xaxis_transform(), color=_MAJORITY, va="bottom", fontsize=7.5)
+        ax.text(
+            majority,
+            1.0,
+            f" majority {majority} of {summary['house_size']}",
+            transform=ax.get_xaxis_transform(),
+            color=_MAJORITY,
+            va="bottom",
+            fontsize=7.5,
+        )
         ax.set_yticks(y, [_capital(short_name(r["name"])) for r in rows])
         ax.set_ylim(-0.7, len(rows) - 0.3)
         top = max(max(r["seats_hi90"] for r in rows), majority)
@@ -202,7 +221,7 @@ _TILE_ASPECT = 1.45  # tile width over height
 
 
 def _grid_layout(provinces: Sequence[str]) -> dict[str, tuple[int, int]]:
-    """A plain tile grid, row by row in the given order."""
+    """Lay tiles out in a plain grid, row by row in the given order."""
     n = len(provinces)
     cols = n if n <= 5 else min(5, math.ceil(math.sqrt(n * 1.2)))
     return {p: divmod(k, cols) for k, p in enumerate(provinces)}
@@ -215,7 +234,7 @@ def plot_provinces(
     ax: Axes | None = None,
     colours: Mapping[str, str] | None = None,
 ) -> Figure:
-    """Province tiles: the leading list with its probability and the turnout forecast.
+    """Plot province tiles: the leading list with its probability, and the turnout forecast.
 
     Parameters
     ----------
@@ -242,39 +261,81 @@ def plot_provinces(
         legend_cols = max(1, min(5, len(leaders), n_cols + 1))
         legend_rows = math.ceil(len(leaders) / legend_cols)
         width = min(WIDTH, n_cols * _TILE_WIDTH)
-        fig, ax = _figure(ax, (width, 0.45 + 0.17 * legend_rows + n_rows * width / n_cols / _TILE_ASPECT))
+        fig, ax = _figure(
+            ax, (width, 0.45 + 0.17 * legend_rows + n_rows * width / n_cols / _TILE_ASPECT)
+        )
         for p in provinces:
             row, col = layout[p["province"]]
             x, y = col, n_rows - 1 - row
             c = colours.get(p["leading_list"], _GREY)
             rgba = mpl.colors.to_rgba(c, alpha=0.12 + 0.6 * float(p["p_leading"]))
             ax.add_patch(
-                FancyBboxPatch((x + 0.04, y + 0.05), 0.92, 0.9, boxstyle="round,pad=0,rounding_size=0.06",
-                               fc=rgba, ec=c, lw=1.0)
+                FancyBboxPatch(
+                    (x + 0.04, y + 0.05),
+                    0.92,
+                    0.9,
+                    boxstyle="round,pad=0,rounding_size=0.06",
+                    fc=rgba,
+                    ec=c,
+                    lw=1.0,
+                )
             )
             t = p["turnout"]
             lead = _wrap(names.get(p["leading_list"], p["leading_list"]), 20)
-            ax.text(x + 0.5, y + 0.84, p["name"], ha="center", va="center", fontsize=8,
-                    fontweight="bold", color=_INK)
-            ax.text(x + 0.5, y + 0.71, f"{lead}\n{fmt_p(p['p_leading'])} chance to lead", ha="center",
-                    va="top", fontsize=6.8, color=_INK, linespacing=1.1)
-            ax.text(x + 0.5, y + 0.1,
-                    f"turnout {_pct(t['median'])}\n(90%: {_pct(t['lo90'])}\u2013{_pct(t['hi90'])})",
-                    ha="center", va="bottom", fontsize=6.5, color="#444444", linespacing=1.1)
+            ax.text(
+                x + 0.5,
+                y + 0.84,
+                p["name"],
+                ha="center",
+                va="center",
+                fontsize=8,
+                fontweight="bold",
+                color=_INK,
+            )
+            ax.text(
+                x + 0.5,
+                y + 0.71,
+                f"{lead}\n{fmt_p(p['p_leading'])} chance to lead",
+                ha="center",
+                va="top",
+                fontsize=6.8,
+                color=_INK,
+                linespacing=1.1,
+            )
+            ax.text(
+                x + 0.5,
+                y + 0.1,
+                f"turnout {_pct(t['median'])}\n(90%: {_pct(t['lo90'])}\u2013{_pct(t['hi90'])})",
+                ha="center",
+                va="bottom",
+                fontsize=6.5,
+                color="#444444",
+                linespacing=1.1,
+            )
         ax.set_xlim(0, n_cols)
         ax.set_ylim(0, n_rows)
         ax.set_axis_off()
-        handles = [Patch(fc=mpl.colors.to_rgba(colours.get(k, _GREY), 0.6), ec=colours.get(k, _GREY),
-                         label=names.get(k, k)) for k in leaders]
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=legend_cols,
-                  title="most likely leading list (darker tile: more certain)", title_fontsize=7.5)
+        handles = [
+            Patch(
+                fc=mpl.colors.to_rgba(colours.get(k, _GREY), 0.6),
+                ec=colours.get(k, _GREY),
+                label=names.get(k, k),
+            )
+            for k in leaders
+        ]
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncols=legend_cols,
+            title="most likely leading list (darker tile: more certain)",
+            title_fontsize=7.5,
+        )
     return fig
 
 
-def plot_coalitions(
-    summary: Mapping[str, Any], *, top: int = 10, ax: Axes | None = None
-) -> Figure:
-    """The most likely governments: probability of forming, with majority and seats noted.
+def plot_coalitions(summary: Mapping[str, Any], *, top: int = 10, ax: Axes | None = None) -> Figure:
+    """Plot the most likely governments: chance of forming, with majority and seats noted.
 
     Parameters
     ----------
@@ -301,7 +362,10 @@ def plot_coalitions(
             ax.annotate(
                 f"{fmt_p(r['p_form'])}   majority {fmt_p(r['p_majority'])}, seats "
                 f"{r['seats_median']:.0f} ({r['seats_lo90']:.0f}\u2013{r['seats_hi90']:.0f})",
-                (r["p_form"], yi), xytext=(4, 0), textcoords="offset points", va="center",
+                (r["p_form"], yi),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
                 fontsize=7,
             )
         ax.set_xlim(0, right * 2.1)
@@ -318,7 +382,7 @@ def plot_power(
     ax: Axes | None = None,
     colours: Mapping[str, str] | None = None,
 ) -> Figure:
-    """Pivotal power of each list: Banzhaf and Shapley-Shubik means with 90% intervals.
+    """Plot the pivotal power of each list: Banzhaf and Shapley-Shubik means, 90% intervals.
 
     Parameters
     ----------
@@ -336,7 +400,10 @@ def plot_power(
     parties = [str(p) for p in power[PARTY].values]
     names = names or {}
     colours = colours or list_colours(parties)
-    kinds = (("banzhaf", "Banzhaf", "o", 0.14), ("shapley_shubik", "Shapley\u2013Shubik", "s", -0.14))
+    kinds = (
+        ("banzhaf", "Banzhaf", "o", 0.14),
+        ("shapley_shubik", "Shapley\u2013Shubik", "s", -0.14),
+    )
     with _style():
         fig, ax = _figure(ax, (WIDTH, 0.8 + 0.26 * len(parties)))
         y = np.arange(len(parties))[::-1]
@@ -348,21 +415,47 @@ def plot_power(
             for k, p in enumerate(parties):
                 c = colours.get(p, _GREY)
                 ax.plot([lo[k], hi[k]], [y[k] + dy] * 2, color=c, lw=1.6, alpha=0.6)
-                ax.plot(mean[k], y[k] + dy, marker, ms=4.5, mfc=c if marker == "o" else "white",
-                        mec=c, mew=1.2)
-            ax.plot([], [], marker, color=_INK, mfc=_INK if marker == "o" else "white", ls="-",
-                    lw=1.2, ms=4.5, label=f"{label} (mean, 90% interval)")
+                ax.plot(
+                    mean[k],
+                    y[k] + dy,
+                    marker,
+                    ms=4.5,
+                    mfc=c if marker == "o" else "white",
+                    mec=c,
+                    mew=1.2,
+                )
+            ax.plot(
+                [],
+                [],
+                marker,
+                color=_INK,
+                mfc=_INK if marker == "o" else "white",
+                ls="-",
+                lw=1.2,
+                ms=4.5,
+                label=f"{label} (mean, 90% interval)",
+            )
         ratio = power["banzhaf_per_seat_share"].values
         top = power["p_most_pivotal"].values
         ax.set_xlim(0, 1.0)
         trans = ax.get_yaxis_transform()
         for k in range(len(parties)):
             ax.text(1.08, y[k], fmt_p(top[k]), transform=trans, va="center", ha="right", fontsize=7)
-            ax.text(1.19, y[k], f"{ratio[k]:.2f}", transform=trans, va="center", ha="right",
-                    fontsize=7)
+            ax.text(
+                1.19, y[k], f"{ratio[k]:.2f}", transform=trans, va="center", ha="right", fontsize=7
+            )
         for xpos, head in ((1.08, "most\npivotal"), (1.19, "power /\nseats")):
-            ax.text(xpos, len(parties) - 0.45, head, transform=trans, va="bottom", ha="right",
-                    fontsize=7, fontweight="bold", linespacing=1.0)
+            ax.text(
+                xpos,
+                len(parties) - 0.45,
+                head,
+                transform=trans,
+                va="bottom",
+                ha="right",
+                fontsize=7,
+                fontweight="bold",
+                linespacing=1.0,
+            )
         ax.set_yticks(y, [_capital(short_name(names.get(p, p))) for p in parties])
         ax.set_ylim(-0.7, len(parties) - 0.3)
         ax.xaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=0))
@@ -374,9 +467,18 @@ def plot_power(
     return fig
 
 
-_DAY_TICKS = ((1, "1 day"), (7, "1 week"), (30, "1 month"), (91, "3 months"), (183, "6 months"),
-              (365, "1 year"), (730, "2 years"), (1826, "5 years"), (3652, "10 years"),
-              (7305, "20 years"))
+_DAY_TICKS = (
+    (1, "1 day"),
+    (7, "1 week"),
+    (30, "1 month"),
+    (91, "3 months"),
+    (183, "6 months"),
+    (365, "1 year"),
+    (730, "2 years"),
+    (1826, "5 years"),
+    (3652, "10 years"),
+    (7305, "20 years"),
+)
 
 
 def plot_formation_days(
@@ -385,7 +487,7 @@ def plot_formation_days(
     protracted_days: float | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Days from the election to a government: histogram, median, 90% interval, 6-month line.
+    """Plot the days to a government: histogram, median, 90% interval, protracted line.
 
     Parameters
     ----------
@@ -412,18 +514,32 @@ def plot_formation_days(
         bins = np.geomspace(left, right, 45)
         ax.axvspan(lo, hi, color="#c6dbef", zorder=0, label="90% interval")
         # the tails are drawn in the end bins, with their share written above them
-        counts, _, _ = ax.hist(np.clip(days, left, right), bins=bins, color="#4575b4", alpha=0.85,
-                               zorder=1)
+        counts, _, _ = ax.hist(
+            np.clip(days, left, right), bins=bins, color="#4575b4", alpha=0.85, zorder=1
+        )
         for share, x, n, ha, text in (
             (float((days < left).mean()), left, counts[0], "left", f"under {left:,.0f} days"),
             (float((days > right).mean()), right, counts[-1], "right", f"over {right:,.0f} days"),
         ):
             if share > 0:
-                ax.annotate(f"{fmt_p(share)} {text}", (x, n), xytext=(0, 3), textcoords="offset points",
-                            ha=ha, va="bottom", fontsize=7, color="#444444")
+                ax.annotate(
+                    f"{fmt_p(share)} {text}",
+                    (x, n),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    ha=ha,
+                    va="bottom",
+                    fontsize=7,
+                    color="#444444",
+                )
         ax.axvline(median, color=_INK, lw=1.2, label="median")
-        ax.axvline(limit, color=_MAJORITY, ls="--", lw=1.2,
-                   label=f"{limit:.0f} days: {fmt_p(p_over)} chance of taking longer")
+        ax.axvline(
+            limit,
+            color=_MAJORITY,
+            ls="--",
+            lw=1.2,
+            label=f"{limit:.0f} days: {fmt_p(p_over)} chance of taking longer",
+        )
         ax.set_xscale("log")
         gap = np.log10(right / left) / 9  # ticks at least this far apart (decades)
         ticks: list[tuple[float, str]] = []
@@ -451,7 +567,7 @@ def plot_conflict_risk(
     names: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Onset risk per community and overall: mean with its 90% interval.
+    """Plot onset risk per community and overall: mean with its 90% interval.
 
     Parameters
     ----------
@@ -466,13 +582,24 @@ def plot_conflict_risk(
     names = names or {}
     order = _community_order(risk)
     any_eti = risk["p_onset_any_eti"]
-    rows = [("any community", float(risk["p_onset_any"]),
-             float(any_eti.sel({CI_BOUND: "lower"})), float(any_eti.sel({CI_BOUND: "upper"})))]
+    rows = [
+        (
+            "any community",
+            float(risk["p_onset_any"]),
+            float(any_eti.sel({CI_BOUND: "lower"})),
+            float(any_eti.sel({CI_BOUND: "upper"})),
+        )
+    ]
     for c in order:
         r = risk.sel({COMMUNITY: c})
-        rows.append((names.get(c, c), float(r["p_onset"]),
-                     float(r["p_onset_eti"].sel({CI_BOUND: "lower"})),
-                     float(r["p_onset_eti"].sel({CI_BOUND: "upper"}))))
+        rows.append(
+            (
+                names.get(c, c),
+                float(r["p_onset"]),
+                float(r["p_onset_eti"].sel({CI_BOUND: "lower"})),
+                float(r["p_onset_eti"].sel({CI_BOUND: "upper"})),
+            )
+        )
     with _style():
         fig, ax = _figure(ax, (WIDTH / 2, 0.8 + 0.27 * len(rows)))
         y = np.arange(len(rows))[::-1]
@@ -499,7 +626,7 @@ def plot_community_status(
     names: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Each community's place under the next government: the drivers of its onset risk.
+    """Plot each community's status under the next government: the drivers of its risk.
 
     Stacked shares of the samples in which the community is senior partner, junior partner,
     powerless or discriminated, with the probability of being downgraded written beside.
@@ -527,15 +654,30 @@ def plot_community_status(
             left += share
         for k, c in enumerate(order):
             down = float(risk["p_downgraded"].sel({COMMUNITY: c}))
-            ax.text(1.03, y[k], fmt_p(down), va="center", fontsize=7, transform=ax.get_yaxis_transform())
-        ax.text(1.03, len(order) - 0.35, "down-\ngraded", va="bottom", fontsize=7, fontweight="bold",
-                transform=ax.get_yaxis_transform(), linespacing=1.0)
+            ax.text(
+                1.03, y[k], fmt_p(down), va="center", fontsize=7, transform=ax.get_yaxis_transform()
+            )
+        ax.text(
+            1.03,
+            len(order) - 0.35,
+            "down-\ngraded",
+            va="bottom",
+            fontsize=7,
+            fontweight="bold",
+            transform=ax.get_yaxis_transform(),
+            linespacing=1.0,
+        )
         ax.set_yticks(y, [names.get(c, c) for c in order])
         ax.set_ylim(-0.7, len(order) + 0.7)
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("share of simulations: status under\nthe government that forms")
         ax.tick_params(axis="y", length=0)
-        ax.legend(loc="lower center", bbox_to_anchor=(0.45, 1.0), ncols=2, handlelength=1.0,
-                  columnspacing=0.8)
+        ax.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.45, 1.0),
+            ncols=2,
+            handlelength=1.0,
+            columnspacing=0.8,
+        )
     return fig

@@ -28,15 +28,24 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from forecast import __version__, plots
-from forecast.plots import fmt_p
+from forecast.coalitions import SMALL_LISTS
 from forecast.diagnostics import ESS_MIN, RHAT_MAX
-from forecast.dims import COALITION, COMMUNITY, PARTY, PROVINCE
+from forecast.dims import CHAIN, COALITION, COMMUNITY, DRAW, PARTY, PROVINCE
 from forecast.errors import ForecastError, SpecError
 from forecast.pipeline import ForecastResult
+from forecast.plots import fmt_p
 from forecast.results import summarise
 from forecast.tables import write_atomic
 
-__all__ = ["REPORT_FILE", "DATA_FILE", "TEMPLATES", "fmt_p", "fmt_seats", "render_report", "report_data"]
+__all__ = [
+    "REPORT_FILE",
+    "DATA_FILE",
+    "TEMPLATES",
+    "fmt_p",
+    "fmt_seats",
+    "render_report",
+    "report_data",
+]
 
 log = logging.getLogger("forecast")
 
@@ -74,7 +83,7 @@ def _fmt_interval(lo: float, hi: float) -> str:
 
 
 def _fmt_num(x: Any) -> str:
-    """A value of unknown meaning (scenario or backtest tables): 3 significant digits."""
+    """Format a value of unknown meaning (scenario or backtest tables): 3 significant digits."""
     if isinstance(x, bool) or x is None:
         return {True: "yes", False: "no", None: "n/a"}[x]
     if isinstance(x, int | np.integer):
@@ -91,7 +100,7 @@ def _capital(text: str) -> str:
 
 
 def _json_attr(value: Any) -> Any:
-    """An attr that may hold JSON text (netCDF attrs are flat) or the object itself."""
+    """Read an attr that may hold JSON text (netCDF attrs are flat) or the object itself."""
     if isinstance(value, str):
         try:
             return json.loads(value)
@@ -100,13 +109,13 @@ def _json_attr(value: Any) -> Any:
     return value
 
 
-# ---- the data file --------------------------------------------------------------------------------
+# ---- the data file ------------------------------------------------------------------------------
 
 
-def _names(result: ForecastResult, summary: Mapping[str, Any]) -> dict[str, str]:
-    """List slug -> short display name (actors such as ``small_lists`` included)."""
+def _names(summary: Mapping[str, Any]) -> dict[str, str]:
+    """Map list slugs to short display names (the grouped small-lists actor included)."""
     names = {r["party"]: _capital(plots.short_name(r["name"])) for r in summary["lists"]}
-    names.setdefault("small_lists", "Small lists")
+    names.setdefault(SMALL_LISTS, "Small lists")
     return names
 
 
@@ -169,9 +178,7 @@ def _power_table(power: xr.Dataset, names: Mapping[str, str]) -> list[dict[str, 
     return rows
 
 
-def _communities_table(
-    result: ForecastResult, summary: Mapping[str, Any]
-) -> list[dict[str, str]]:
+def _communities_table(result: ForecastResult, summary: Mapping[str, Any]) -> list[dict[str, str]]:
     risk = result.risk
     spec = {c.id: c for c in result.spec.community}
     order = np.argsort(-risk["p_onset"].values, kind="stable")
@@ -197,13 +204,19 @@ def _communities_table(
     return rows
 
 
+def _protracted_days(result: ForecastResult) -> float:
+    """Return the days beyond which the duration stage called a formation protracted."""
+    days = result.coalitions["p_formation_over"].attrs.get("days")
+    return float(result.spec.duration.protracted_days if days is None else days)
+
+
 def _findings(
     result: ForecastResult,
     summary: Mapping[str, Any],
     names: Mapping[str, str],
     coalitions: list[dict[str, str]],
 ) -> list[dict[str, str]]:
-    """The first page in plain words: label and sentence pairs."""
+    """Write the first page in plain words: label and sentence pairs."""
     out = []
     lists = sorted(summary["lists"], key=lambda r: -r["p_largest"])
     lead = [r for r in lists if r["p_largest"] >= 0.01][:3] or lists[:1]
@@ -228,8 +241,8 @@ def _findings(
     if p_alone < 0.005:
         text = (
             f"No list wins a majority ({majority} of {house} seats) on its own: the largest, "
-            f"{names[biggest['party']]}, wins a median of {seats} seats (90% interval). A coalition "
-            "is needed."
+            f"{names[biggest['party']]}, wins a median of {seats} seats (90% interval). A "
+            "coalition is needed."
         )
     elif alone == biggest["party"]:
         text = (
@@ -238,9 +251,9 @@ def _findings(
         )
     else:
         text = (
-            f"{names.get(alone, alone)} wins a majority ({majority} of {house} seats) on its own in "
-            f"{fmt_p(p_alone)} of simulations; {names[biggest['party']]} wins a median of {seats} "
-            "seats (90% interval)."
+            f"{names.get(alone, alone)} wins a majority ({majority} of {house} seats) on its "
+            f"own in {fmt_p(p_alone)} of simulations; {names[biggest['party']]} wins a median of "
+            f"{seats} seats (90% interval)."
         )
     out.append({"label": "Majority", "text": text})
 
@@ -259,13 +272,11 @@ def _findings(
     out.append({"label": "Most likely government", "text": text})
 
     pm = list(summary["p_pm"].items())[:3]
-    text = "The premiership goes to " + ", ".join(
-        f"{names.get(p, p)} in {fmt_p(v)}" for p, v in pm
-    )
+    text = "The premiership goes to " + ", ".join(f"{names.get(p, p)} in {fmt_p(v)}" for p, v in pm)
     out.append({"label": "Prime minister", "text": text + " of simulations."})
 
     days = summary["formation_days"]
-    limit = float(table["p_formation_over"].attrs.get("days", result.spec.duration.protracted_days))
+    limit = _protracted_days(result)
     out.append(
         {
             "label": "Formation delay",
@@ -300,7 +311,9 @@ def _findings(
         out.append(
             {
                 "label": "Main driver",
-                "text": f"{_capital(str(term).replace('_', ' '))} ({fmt_p(float(value))} of the risk).",
+                "text": (
+                    f"{_capital(str(term).replace('_', ' '))} ({fmt_p(float(value))} of the risk)."
+                ),
             }
         )
     given = [c for c in shown if c["p_onset_any_if_formed"] is not None]
@@ -312,9 +325,9 @@ def _findings(
                 "label": "Risk by government",
                 "text": (
                     "Risk depends on who governs, and so on which communities are left out of "
-                    f"power or lose rank: among the {len(shown)} likeliest governments it ranges from "
-                    f"{fmt_p(lo['p_onset_any_if_formed'])} ({_members(lo['members'], names)}) to "
-                    f"{fmt_p(hi['p_onset_any_if_formed'])} ({_members(hi['members'], names)})."
+                    f"power or lose rank: among the {len(shown)} likeliest governments it ranges "
+                    f"from {fmt_p(lo['p_onset_any_if_formed'])} ({_members(lo['members'], names)})"
+                    f" to {fmt_p(hi['p_onset_any_if_formed'])} ({_members(hi['members'], names)})."
                 ),
             }
         )
@@ -373,9 +386,14 @@ def _law_text(result: ForecastResult) -> str:
 
 def _methods(result: ForecastResult, summary: Mapping[str, Any]) -> list[dict[str, str]]:
     spec = result.spec
-    sampler = spec.sampler
     post = result.posterior.attrs
-    evidence = "; ".join(f"{e.kind.replace('_', ' ')}, {e.date.strftime('%B %Y')}" for e in spec.evidence)
+    # the chains and draws the fit actually has; the spec's settings if the posterior lacks them
+    sizes = dict(result.posterior["posterior"].sizes) if "posterior" in result.posterior else {}
+    chains = sizes.get(CHAIN, spec.sampler.chains)
+    draws = sizes.get(DRAW, spec.sampler.draws)
+    evidence = "; ".join(
+        f"{e.kind.replace('_', ' ')}, {e.date.strftime('%B %Y')}" for e in spec.evidence
+    )
     table, risk = result.coalitions.attrs, result.risk.attrs
     gdp = risk.get("log_gdp_per_capita")
     gdp_text = (
@@ -390,9 +408,9 @@ def _methods(result: ForecastResult, summary: Mapping[str, Any]) -> list[dict[st
                 "A Bayesian model of turnout and list support by province, fitted to "
                 f"{len(spec.evidence)} past elections ({evidence}); "
                 f"{len(spec.lineage)} lineage rows carry past lists' voters to this election's "
-                f"lists with Dirichlet uncertainty. Sampler {post.get('sampler', sampler.backend)}, "
-                f"{sampler.chains} chains of {sampler.draws} draws after {sampler.tune} tuning "
-                f"steps; {summary['samples']:,} simulated elections downstream. Information "
+                "lists with Dirichlet uncertainty. Sampler "
+                f"{post.get('sampler', spec.sampler.backend)}, {chains} chains of {draws} draws; "
+                f"{summary['samples']:,} simulated elections downstream. Information "
                 f"cut-off {spec.election.information_cutoff.strftime('%-d %B %Y')}."
             ),
         },
@@ -430,16 +448,17 @@ def _priors(result: ForecastResult) -> list[dict[str, Any]]:
     out = []
     for stage, attr, title in _PRIOR_SECTIONS:
         table = _json_attr(getattr(result, stage).attrs.get(attr))
-        rows = [
-            {
-                "term": term.replace("_", " "),
-                "mean": f"{float(c['mean']):.4g}",
-                "sd": f"{float(c['sd']):.3g}",
-                "status": _prior_status(c),
-                "source": str(c.get("source", "")),
-            }
-            for term, c in sorted((table or {}).items())
-        ] if isinstance(table, Mapping) else []
+        rows = []
+        for term, c in sorted(table.items() if isinstance(table, Mapping) else []):
+            rows.append(
+                {
+                    "term": term.replace("_", " "),
+                    "mean": f"{float(c['mean']):.4g}",
+                    "sd": f"{float(c['sd']):.3g}",
+                    "status": _prior_status(c),
+                    "source": str(c.get("source", "")),
+                }
+            )
         out.append({"title": title, "rows": rows})
     return out
 
@@ -490,11 +509,24 @@ def _diagnostics(result: ForecastResult, summary: Mapping[str, Any]) -> dict[str
     d = summary["diagnostics"]
     post = result.posterior.attrs
     rows = [
-        ["R-hat, largest", f"{d['rhat_max']:.3f}", f"< {RHAT_MAX}",
-         "pass" if d["rhat_max"] < RHAT_MAX else "FAIL"],
-        ["Bulk ESS, smallest", f"{d['ess_bulk_min']:.0f}", f"> {ESS_MIN}",
-         "pass" if d["ess_bulk_min"] > ESS_MIN else "FAIL"],
-        ["Divergent transitions", f"{d['divergences']}", "0", "pass" if not d["divergences"] else "check"],
+        [
+            "R-hat, largest",
+            f"{d['rhat_max']:.3f}",
+            f"< {RHAT_MAX}",
+            "pass" if d["rhat_max"] < RHAT_MAX else "FAIL",
+        ],
+        [
+            "Bulk ESS, smallest",
+            f"{d['ess_bulk_min']:.0f}",
+            f"> {ESS_MIN}",
+            "pass" if d["ess_bulk_min"] > ESS_MIN else "FAIL",
+        ],
+        [
+            "Divergent transitions",
+            f"{d['divergences']}",
+            "0",
+            "pass" if not d["divergences"] else "check",
+        ],
     ]
     facts = [["Sampler", str(d.get("sampler", ""))]]
     if post.get("worst_parameter"):
@@ -502,7 +534,12 @@ def _diagnostics(result: ForecastResult, summary: Mapping[str, Any]) -> dict[str
     if post.get("sampling_seconds") not in (None, ""):
         facts.append(["Sampling time", f"{float(post['sampling_seconds']):.0f} s"])
     facts.append(["Simulated elections", f"{summary['samples']:,}"])
-    facts.append(["Spec hash, seed, version", f"{summary['spec_hash']}, {summary['seed']}, {summary['version']}"])
+    facts.append(
+        [
+            "Spec hash, seed, version",
+            f"{summary['spec_hash']}, {summary['seed']}, {summary['version']}",
+        ]
+    )
     out: dict[str, Any] = {"gate": rows, "facts": facts}
     if summary.get("ppc") is not None:
         out["ppc"] = _generic_table(summary["ppc"])
@@ -528,7 +565,7 @@ def report_data(result: ForecastResult, summary: Mapping[str, Any] | None = None
     """
     summary = summarise(result) if summary is None else summary
     spec = result.spec
-    names = _names(result, summary)
+    names = _names(summary)
     coalitions = _coalitions_table(summary, names, spec.report.top_coalitions)
     overall = summary["conflict_risk"]["overall"]
     days = summary["formation_days"]
@@ -566,7 +603,7 @@ def report_data(result: ForecastResult, summary: Mapping[str, Any] | None = None
             "lo90": f"{days['lo90']:.0f}",
             "hi90": f"{days['hi90']:.0f}",
             "p_over": fmt_p(days["p_over_6_months"]),
-            "limit": f"{float(table['p_formation_over'].attrs.get('days', spec.duration.protracted_days)):.0f}",
+            "limit": f"{_protracted_days(result):.0f}",
         },
         "risk": {
             "overall": fmt_p(overall["p_onset_any"]),
@@ -598,9 +635,7 @@ def _risk_figure(risk: xr.Dataset, names: Mapping[str, str]) -> Figure:
     return fig
 
 
-def _figures(
-    result: ForecastResult, summary: Mapping[str, Any]
-) -> dict[str, Callable[[], Figure]]:
+def _figures(result: ForecastResult, summary: Mapping[str, Any]) -> dict[str, Callable[[], Figure]]:
     colours = plots.list_colours([r["party"] for r in summary["lists"]])
     names = {r["party"]: r["name"] for r in summary["lists"]}
     communities = {c.id: c.name for c in result.spec.community}
@@ -640,7 +675,7 @@ def _write_figures(
 
 
 def _template(result: ForecastResult) -> Path:
-    """The spec's template: from the project's ``reports/templates``, else the engine's own."""
+    """Find the spec's template: in the project's ``reports/templates``, else the engine's."""
     spec = result.spec
     folders = [spec.root / TEMPLATES, _ENGINE_ROOT / TEMPLATES]
     for folder in folders:
@@ -703,7 +738,9 @@ def render_report(result: ForecastResult, *, out_path: Path | None = None) -> Pa
         folder = Path(tmp)
         data["figures"] = _write_figures(result, summary, folder)
         data["meta"]["rendered"] = dt.date.today().isoformat()
-        (folder / DATA_FILE).write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        (folder / DATA_FILE).write_text(
+            json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8"
+        )
         for part in template.parent.glob("*.typ"):  # the template and any file it imports
             shutil.copy(part, folder / part.name)
         pdf = _compile(folder / template.name, folder)

@@ -1,4 +1,4 @@
-"""Plot functions: each returns a Figure, draws into a given axes, and shows the numbers it is given."""
+"""Plot functions: each returns a Figure, draws into a given axes, shows the numbers given."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ from forecast.testing import toy_seat_draws, toy_spec
 def stages():
     spec = toy_spec(risk={"log_gdp_per_capita": 8.0, "gdp_source": "toy"})
     seats = toy_seat_draws(
-        300, {"alpha": 35, "beta": 30, "gamma": 20, "delta": 10, "epsilon": 5}, concentration=60, seed=4
+        300,
+        {"alpha": 35, "beta": 30, "gamma": 20, "delta": 10, "epsilon": 5},
+        concentration=60,
+        seed=4,
     )
     table = predict_formation(score_coalitions(seats, spec), spec, seed=1)
     table = predict_formation_days(table, spec, seed=2)
@@ -234,8 +237,17 @@ def test_conflict_risk_rows_and_status_align(stages):
 
 @pytest.mark.parametrize(
     ("p", "text"),
-    [(0, "0%"), (0.0004, "<0.1%"), (0.0271, "2.7%"), (0.093, "9.3%"), (0.6198, "62%"),
-     (0.998, ">99%"), (1.0, "100%"), (None, "n/a"), (float("nan"), "n/a")],
+    [
+        (0, "0%"),
+        (0.0004, "<0.1%"),
+        (0.0271, "2.7%"),
+        (0.093, "9.3%"),
+        (0.6198, "62%"),
+        (0.998, ">99%"),
+        (1.0, "100%"),
+        (None, "n/a"),
+        (float("nan"), "n/a"),
+    ],
 )
 def test_fmt_p(p, text):
     assert plots.fmt_p(p) == text

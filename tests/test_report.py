@@ -116,7 +116,10 @@ def test_headline_numbers_match_summary_json(toy_run, text):
     government = " + ".join(names[m] for m in top["members"])
     assert f"{government}: it forms in {fmt_p(top['p_form'])} of simulations" in text
     largest = max(summary["lists"], key=lambda r: r["p_largest"])
-    assert f"{names[largest['party']]} is the most likely largest list ({fmt_p(largest['p_largest'])})" in text
+    assert (
+        f"{names[largest['party']]} is the most likely largest list ({fmt_p(largest['p_largest'])})"
+        in text
+    )
     pm_list, p_pm = next(iter(summary["p_pm"].items()))
     assert f"The premiership goes to {names[pm_list]} in {fmt_p(p_pm)}" in text
     overall = summary["conflict_risk"]["overall"]
@@ -145,12 +148,19 @@ def test_report_data_formats_from_the_result(saved):
     assert [c["p_form"] for c in data["coalitions"]] == [
         fmt_p(c["p_form"]) for c in summary["coalitions"][: result.spec.report.top_coalitions]
     ]
-    assert {r["name"] for r in data["risk"]["communities"]} == {c.name for c in result.spec.community}
+    assert {r["name"] for r in data["risk"]["communities"]} == {
+        c.name for c in result.spec.community
+    }
     terms = {row["term"] for section in data["priors"] for row in section["rows"]}
     assert {"minority", "baseline log days", "constant"} <= terms
     for section in data["priors"]:
         for row in section["rows"]:
-            assert row["source"] and row["status"] in {"verified", "judgement", "unverified", "verified; judgement"}
+            assert row["source"] and row["status"] in {
+                "verified",
+                "judgement",
+                "unverified",
+                "verified; judgement",
+            }
     assert {p["file"] for p in data["provenance"]} >= {"data/toy/provinces.csv"}
     assert "scenarios" not in data and "backtest" not in data and "ppc" not in data["diagnostics"]
 
@@ -217,7 +227,10 @@ def test_optional_sections_render_when_present(saved, tmp_path, monkeypatch):
     result, summary = saved
     extra = {
         **summary,
-        "scenarios": [{"scenario": "boycott", "p_onset_any": 0.12}, {"scenario": "base", "p_onset_any": 0.05}],
+        "scenarios": [
+            {"scenario": "boycott", "p_onset_any": 0.12},
+            {"scenario": "base", "p_onset_any": 0.05},
+        ],
         "backtest": {"crps": 0.314, "coverage_90": 0.875},
         "ppc": {"coverage_90": 0.9},
     }
