@@ -24,9 +24,9 @@ quotas and remainders are computed on whole numbers held in float64, whose ties 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -283,18 +283,19 @@ def _lr_block(
     # valid-vote quota) go round by round to every qualifying list; the rest one each by key:
     # the largest remainders, or the most votes. Hare among the qualifying lists never needs a
     # round: the remainders' fractions add up to the seats left and each is below one.
-    extra = left
+    rounds, extra = None, left
     if not (quota == "hare" and quota_base == "qualifying" and remainder == "largest_remainder"):
         rounds, extra = np.divmod(left, np.maximum(eligible.sum(axis=0), 1))
-        if rounds.any():
-            seats += rounds * eligible
     if remainder == "highest_votes":
-        seats += _top_settled(ve, extra, eligible, None, cols, n, lottery)
+        chosen = _top_settled(ve, extra, eligible, None, cols, n, lottery)
     else:
         def exact(rows: np.ndarray) -> np.ndarray:
             return ve[:, rows] * num[rows] - seats[:, rows] * den[rows]
 
-        seats += _top_settled(frac, extra, eligible, exact, cols, n, lottery)
+        chosen = _top_settled(frac, extra, eligible, exact, cols, n, lottery)
+    seats += chosen
+    if rounds is not None and rounds.any():
+        seats += rounds * eligible
     return seats
 
 
