@@ -518,8 +518,8 @@ def plot_formation_days(
             np.clip(days, left, right), bins=bins, color="#4575b4", alpha=0.85, zorder=1
         )
         for share, x, n, ha, text in (
-            (float((days < left).mean()), left, counts[0], "left", f"under {left:,.0f} days"),
-            (float((days > right).mean()), right, counts[-1], "right", f"over {right:,.0f} days"),
+            (float((days < left).mean()), left, counts[0], "left", f"under {_days(left)}"),
+            (float((days > right).mean()), right, counts[-1], "right", f"over {_days(right)}"),
         ):
             if share > 0:
                 ax.annotate(
@@ -554,6 +554,10 @@ def plot_formation_days(
         ax.set_xlabel("days from election day to a government (log scale)")
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02), ncols=3, borderaxespad=0.0)
     return fig
+
+
+def _days(x: float) -> str:
+    return f"{x:,.0f} day" + ("" if round(x) == 1 else "s")
 
 
 def _community_order(risk: xr.Dataset) -> list[str]:
