@@ -636,7 +636,9 @@ def _risk_figure(risk: xr.Dataset, names: Mapping[str, str]) -> Figure:
 
 
 def _figures(result: ForecastResult, summary: Mapping[str, Any]) -> dict[str, Callable[[], Figure]]:
-    colours = plots.list_colours([r["party"] for r in summary["lists"]])
+    # colours follow the spec's list order, so a list keeps its colour from one run to the next
+    order = [*result.spec.party_ids, *(r["party"] for r in summary["lists"])]
+    colours = plots.list_colours(list(dict.fromkeys(order)))
     names = {r["party"]: r["name"] for r in summary["lists"]}
     communities = {c.id: c.name for c in result.spec.community}
     layout = _tile_layout(result.data)
