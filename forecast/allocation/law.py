@@ -67,9 +67,11 @@ def allocate_seats(
     Returns
     -------
     xr.Dataset
-        ``SeatDraws``: ``district_seats`` (sample, province, party) int16, ``quota_seats``,
-        ``compensatory_seats`` and ``seats`` (sample, party) int64. ``party`` is the input lists
-        followed by the quota lists. Attrs ``sample_dims``, ``house_size``, ``majority``.
+        ``SeatDraws``: ``district_seats`` (sample, province, party) in the smallest integer
+        type that holds a district's seats (int8 up to 127), ``quota_seats``,
+        ``compensatory_seats`` (int16) and ``seats`` (int64), dims (sample, party). ``party``
+        is the input lists followed by the quota lists. Attrs ``sample_dims``, ``house_size``,
+        ``majority``.
 
     Raises
     ------
@@ -111,6 +113,8 @@ def allocate_seats(
     quota = np.zeros(len(parties) + len(quota_parties), dtype=np.int64)
     for q in law.quota:
         quota[len(parties) + quota_parties.index(q.party)] += q.seats
+    # district seats in the smallest integer type that holds them: the largest array returned
+    small = np.int8 if int(magnitude.max()) <= np.iinfo(np.int8).max else np.int16
     inputs = [votes, magnitude, sample_index]
     core_dims = [[dims.PROVINCE, dims.PARTY], [dims.PROVINCE], []]
     if valid_votes is not None:
@@ -124,9 +128,10 @@ def allocate_seats(
         exclude_dims={dims.PARTY},
         kwargs={
             "law": law, "pooled": pooled, "quota": quota, "seed": seed, "chunk": chunk,
+            "small": small,
         },
         dask="parallelized",
-        output_dtypes=[np.int16, np.int64, np.int64, np.int64],
+        output_dtypes=[small, np.int64, np.int16, np.int64],
         dask_gufunc_kwargs={"output_sizes": {dims.PARTY: len(quota)}},
     )
     party_coord = parties + quota_parties
@@ -197,6 +202,7 @@ def _allocate_numpy(
     quota: np.ndarray,
     seed: int,
     chunk: int,
+    small: type,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The law on plain arrays: votes (sample, province, party) -> the four seat arrays.
 
@@ -210,8 +216,8 @@ def _allocate_numpy(
     tie_seed = None
     if law.tie_rule == "lottery":
         tie_seed = int(np.random.SeedSequence([law.tie_seed, seed]).generate_state(1)[0])
-    district = np.zeros((n_province, n_out, n_sample), dtype=np.int16)
-    compensatory = np.zeros((n_out, n_sample), dtype=np.int64)
+    district = np.zeros((n_province, n_out, n_sample), dtype=small)
+    compensatory = np.zeros((n_out, n_sample), dtype=np.int16)
     total = np.zeros((n_out, n_sample), dtype=np.int64)
     m = magnitude.astype(np.int64)
     comp_rule = DistrictRule(method=law.compensatory.method)
@@ -238,7 +244,7 @@ def _allocate_numpy(
                 allowed=allowed, lottery=None if tie_seed is None else Lottery(tie_seed, p, 0, rows),
                 out=district[p, :n_party, start:stop], list_max=list_max[p],
             )
-        won = district[:, :n_party, start:stop].sum(axis=0, dtype=np.int16)  # fits in int16
+        won = district[:, :n_party, start:stop].sum(axis=0, dtype=np.int16)  # houses < 32768
         total[:n_party, start:stop] = won
         if law.compensatory.seats:
             # national votes of the lists that may win compensatory seats
