@@ -183,6 +183,11 @@ def passes_threshold(
 # that each step below is one vector operation over all rows of the batch.
 
 
+def _at(x: np.ndarray | float, idx: np.ndarray | int) -> np.ndarray | float:
+    """``x[idx]`` for a per-row array, ``x`` itself for one value for all rows."""
+    return x[idx] if np.ndim(x) else x
+
+
 def _gather(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Columns ``cols`` of (row, party) ``rows`` as a float64 block, dims (list, row)."""
     block = np.empty((len(cols), len(rows)), dtype=np.float64)
@@ -268,7 +273,7 @@ def _lr_block(
     if quota == "hare":  # seats floor(v M / T), remainder v M - seats T
         num, den = m, total
     else:  # seats floor(v / D) with the Droop quota D, remainder v - seats D
-        num, den = np.ones_like(m), np.floor(total / (m + 1)) + 1
+        num, den = _ONE, np.floor(total / (m + 1)) + 1
     frac = ve * (num * _UP / np.fmax(den, _ONE))
     seats = np.floor(frac)
     left = m - seats.sum(axis=0)
@@ -290,7 +295,7 @@ def _lr_block(
         chosen = _top_settled(ve, extra, eligible, None, cols, n, lottery)
     else:
         def exact(rows: np.ndarray) -> np.ndarray:
-            return ve[:, rows] * num[rows] - seats[:, rows] * den[rows]
+            return ve[:, rows] * _at(num, rows) - seats[:, rows] * _at(den, rows)
 
         chosen = _top_settled(frac, extra, eligible, exact, cols, n, lottery)
     seats += chosen
@@ -344,7 +349,7 @@ def _divisor_block(
             break
         lam = _divisor_at(total[todo], denominator[todo], rounding)
         trial = _seats_at(ve[:, todo], lam, divisors)
-        ok = trial.sum(axis=0) <= m[todo]
+        ok = trial.sum(axis=0) <= _at(m, todo)
         seats[:, todo[ok]] = trial[:, ok]
         todo = todo[~ok]
     left = m - seats.sum(axis=0)
@@ -547,8 +552,8 @@ def allocate_batch(
     ----------
     rows : np.ndarray, dims (row, party)
         Votes, whole numbers >= 0 (any strides).
-    m : np.ndarray of int, dims (row,)
-        District magnitudes.
+    m : int or np.ndarray of int, dims (row,)
+        District magnitude, one for all rows or one per row.
     rule : DistrictRule
         Any object with the fields of :class:`forecast.spec.DistrictRule`.
     valid : np.ndarray, optional, dims (row,)
@@ -597,8 +602,9 @@ def allocate_batch(
             block *= eligible
             qualifying = block.sum(axis=0)
     empty = np.flatnonzero((qualifying == 0) & (m > 0))
-    mf = m.astype(np.float64)
+    mf = np.asarray(m, dtype=np.float64)
     if empty.size:
+        mf = np.broadcast_to(mf, total.shape).copy()
         mf[empty] = 0.0
     if cols.size:
         if rule.method in LR_METHODS:
@@ -665,7 +671,7 @@ def _lift_threshold(
     if rule.threshold == 0 and rule.threshold_quotas == 0:
         row = int(empty[0])
         raise ValueError(
-            f"row {row}: a district with {m[row]} seats has no votes for any list allowed to win"
+            f"row {row}: a district with {_at(m, row)} seats has no votes for any list allowed to win"
         )
     sub = rows[empty]
     ok = sub > 0
@@ -674,12 +680,12 @@ def _lift_threshold(
     if not ok.any(axis=1).all():
         row = int(empty[~ok.any(axis=1)][0])
         raise ValueError(
-            f"row {row}: a district with {m[row]} seats has no votes for any list allowed to win"
+            f"row {row}: a district with {_at(m, row)} seats has no votes for any list allowed to win"
         )
     lifted = _Rule(rule.method, rule.first_divisor, 0.0, 0.0, rule.remainder, rule.quota_base)
     seats = np.zeros(sub.T.shape, dtype=out.dtype)
     allocate_batch(
-        sub, m[empty], lifted, valid=total[empty], allowed=ok,
+        sub, np.broadcast_to(m, total.shape)[empty], lifted, valid=total[empty], allowed=ok,
         lottery=None if lottery is None else lottery.subset(empty), out=seats,
     )
     out[:, empty] = seats

@@ -240,7 +240,7 @@ def _allocate_numpy(
             )
         for p in range(n_province):
             allocate_batch(
-                vc[:, p], np.full(stop - start, m[p]), law.district, valid=vt[p],
+                vc[:, p], int(m[p]), law.district, valid=vt[p],
                 allowed=allowed, lottery=None if tie_seed is None else Lottery(tie_seed, p, 0, rows),
                 out=district[p, :n_party, start:stop], list_max=list_max[p],
             )
@@ -253,7 +253,7 @@ def _allocate_numpy(
                 may_win = may_win & (won > 0).T
             lottery = None if tie_seed is None else Lottery(tie_seed, _COMPENSATORY_STREAM, 0, rows)
             allocate_batch(
-                national * may_win, np.full(stop - start, law.compensatory.seats), comp_rule,
+                national * may_win, law.compensatory.seats, comp_rule,
                 out=compensatory[:n_party, start:stop], lottery=lottery,
                 list_max=list_max.sum(axis=0),  # an upper bound of each list's national votes
             )
