@@ -16,7 +16,14 @@ import xarray as xr
 
 from forecast import dims
 
-__all__ = ["RHAT_MAX", "ESS_MIN", "convergence_summary", "predictive_coverage"]
+__all__ = [
+    "RHAT_MAX",
+    "ESS_MIN",
+    "convergence_summary",
+    "predictive_coverage",
+    "turnout_coverage",
+    "vote_share_coverage",
+]
 
 log = logging.getLogger("forecast")
 
@@ -98,3 +105,60 @@ def stack_samples(ds: xr.Dataset) -> xr.Dataset:
     out = out.assign_coords({dims.SAMPLE: np.arange(out.sizes[dims.SAMPLE])}).transpose(dims.SAMPLE, ...)
     out.attrs["sample_dims"] = [dims.SAMPLE]
     return out
+
+
+def vote_share_coverage(
+    posterior: xr.DataTree, data: xr.Dataset, elections: list[str], *, seed: int, draws: int = 400
+) -> dict[str, dict[str, float]]:
+    """Posterior predictive check: do past results fall inside their 90% predictive intervals?
+
+    For each past election and each province with reported lists, the reported lists' shares
+    (and the share of all other lists, where the valid total is known) are compared with
+    Dirichlet-multinomial draws from the fitted model, conditional on the same totals.
+
+    Returns
+    -------
+    dict
+        election -> ``coverage_90`` (share of observed shares inside their interval; about 0.9
+        for a calibrated model) and ``n`` (how many shares were checked).
+    """
+    from forecast.vote_model import observed_cells
+
+    rng = np.random.default_rng(seed)
+    post = stack_samples(posterior["posterior"].to_dataset())
+    pick = rng.choice(post.sizes[dims.SAMPLE], size=min(draws, post.sizes[dims.SAMPLE]), replace=False)
+    out = {}
+    for v, election in enumerate(elections):
+        share = post[f"past_share_{election}"].isel({dims.SAMPLE: pick}).values  # (s, province, source)
+        kappa = post["kappa"].isel({dims.SAMPLE: pick}).values[:, v]
+        sources = [str(x) for x in post[f"source_{election}"].values]
+        rows, counts, mask = observed_cells(data, election, sources[:-1])
+        if not len(rows):
+            continue
+        listed = np.where(mask[None, :, :-1], share[:, rows, :-1], 0.0)
+        rest = np.clip(1.0 - listed.sum(axis=-1, keepdims=True), 1e-9, 1.0)
+        probs = np.where(mask[None], np.concatenate([listed, rest], axis=-1), 0.0)
+        probs = probs / probs.sum(axis=-1, keepdims=True)
+        n = counts.sum(axis=-1).astype(np.int64)
+        gam = rng.gamma(np.maximum(kappa[:, None, None] * probs, 1e-12)) * mask[None]
+        sim = rng.multinomial(np.broadcast_to(n, gam.shape[:2]), gam / gam.sum(axis=-1, keepdims=True))
+        sim_share = sim / n[None, :, None]
+        obs_share = counts / n[:, None]
+        lo, hi = np.quantile(sim_share, [0.05, 0.95], axis=0)
+        inside = (obs_share >= lo) & (obs_share <= hi)
+        out[election] = {"coverage_90": round(float(inside[mask].mean()), 3), "n": int(mask.sum())}
+    return out
+
+
+def turnout_coverage(posterior: xr.DataTree, data: xr.Dataset, *, seed: int, draws: int = 400) -> dict[str, float]:
+    """Share of observed turnout figures inside their 90% posterior predictive intervals."""
+    rng = np.random.default_rng(seed)
+    post = stack_samples(posterior["posterior"].to_dataset()[["turnout_all", "turnout_noise"]])
+    pick = rng.choice(post.sizes[dims.SAMPLE], size=min(draws, post.sizes[dims.SAMPLE]), replace=False)
+    post = post.isel({dims.SAMPLE: pick})
+    eta = np.log(post["turnout_all"].values) - np.log1p(-post["turnout_all"].values)
+    sim = eta + rng.normal(size=eta.shape) * post["turnout_noise"].values[:, None, None]
+    obs = data["turnout_pct"].values / 100.0
+    ok = np.isfinite(obs)
+    logit = np.log(obs[ok]) - np.log1p(-obs[ok])
+    return {"coverage_90": round(predictive_coverage(logit, sim[:, ok]), 3), "n": int(ok.sum())}

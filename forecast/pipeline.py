@@ -10,12 +10,14 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
 from forecast import dims
 from forecast.allocation.law import allocate_seats
 from forecast.coalitions import score_coalitions
+from forecast.diagnostics import turnout_coverage, vote_share_coverage
 from forecast.errors import StoreError
 from forecast.fit import fit_model
 from forecast.formation import predict_formation, predict_formation_days
@@ -25,6 +27,7 @@ from forecast.risk import assess_risk
 from forecast.simulate import simulate_votes
 from forecast.spec import ForecastSpec
 from forecast.store import data_hash, load_tree, save_tree
+from forecast.lineage import lineage_elections
 from forecast.vote_model import build_model
 
 __all__ = ["ForecastResult", "run_forecast", "default_out_dir", "POSTERIOR_FILE"]
@@ -48,6 +51,7 @@ class ForecastResult:
     spec_hash: str
     seed: int
     out_dir: Path
+    checks: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -117,6 +121,10 @@ def run_forecast(
     key = data_hash(spec, data)
     lap("ingest")
     posterior = _posterior(spec, data, seed=seed, key=key, out_dir=out_dir, progress=progress)
+    checks = {
+        "vote_share": vote_share_coverage(posterior, data, lineage_elections(spec), seed=seed + 6),
+        "turnout": turnout_coverage(posterior, data, seed=seed + 7),
+    }
     lap("fit")
     votes = simulate_votes(posterior, data, spec, seed=seed + 1, samples=draws)
     lap("simulate")
@@ -141,5 +149,6 @@ def run_forecast(
         spec_hash=key,
         seed=seed,
         out_dir=out_dir,
+        checks=checks,
         timings=timings,
     )

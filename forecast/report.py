@@ -484,7 +484,7 @@ def _provenance(data: xr.Dataset) -> list[dict[str, Any]]:
 
 
 def _generic_table(obj: Any) -> dict[str, Any]:
-    """Any JSON-like section (scenarios, backtest, ppc) as ``{columns, rows}`` of strings."""
+    """Any JSON-like section (scenarios, backtest) as ``{columns, rows}`` of strings."""
     if isinstance(obj, Mapping) and obj and all(isinstance(v, Mapping) for v in obj.values()):
         keys = list(dict.fromkeys(k for v in obj.values() for k in v))
         return {
@@ -541,9 +541,20 @@ def _diagnostics(result: ForecastResult, summary: Mapping[str, Any]) -> dict[str
         ]
     )
     out: dict[str, Any] = {"gate": rows, "facts": facts}
-    if summary.get("ppc") is not None:
-        out["ppc"] = _generic_table(summary["ppc"])
+    if summary.get("ppc"):
+        out["ppc"] = _ppc_table(summary["ppc"])
     return out
+
+
+def _ppc_table(ppc: Mapping[str, Any]) -> dict[str, Any]:
+    """The posterior predictive check as rows: what was checked, how many, share inside."""
+    rows = [
+        [f"List vote shares, {election.replace('_', ' ')}", str(c["n"]), fmt_p(c["coverage_90"])]
+        for election, c in ppc.get("vote_share", {}).items()
+    ]
+    if "turnout" in ppc:
+        rows.append(["Turnout, all past elections", str(ppc["turnout"]["n"]), fmt_p(ppc["turnout"]["coverage_90"])])
+    return {"columns": ["Observed quantity", "Values", "Inside 90% interval"], "rows": rows}
 
 
 def report_data(result: ForecastResult, summary: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -40,7 +40,10 @@ def _interval(x: np.ndarray, prob: float = 0.9) -> dict[str, float]:
 
 
 def _lists(seats: xr.Dataset, spec: ForecastSpec) -> list[dict[str, Any]]:
-    names = {p.id: p.name for p in spec.party} | {q.party: f"{q.community} quota seats" for q in spec.law.quota}
+    communities = {c.id: c.name for c in spec.community}
+    names = {p.id: p.name for p in spec.party} | {
+        q.party: f"{communities.get(q.community, q.community)} quota seats" for q in spec.law.quota
+    }
     s = seats["seats"].transpose(dims.SAMPLE, dims.PARTY).values
     top = s.max(axis=1, keepdims=True)
     largest = (s == top) / (s == top).sum(axis=1, keepdims=True)  # ties share the honour
@@ -96,8 +99,10 @@ def _provinces(result: ForecastResult) -> list[dict[str, Any]]:
     votes = result.votes
     out = []
     names = dict(zip(result.data[dims.PROVINCE].values, result.data["province_name"].values, strict=True))
-    lead = votes["votes"].argmax(dims.PARTY).values  # (sample, province)
-    parties = votes[dims.PARTY].values
+    # the leading list among those that can win seats (pooled small lists cannot)
+    contenders = votes["votes"].drop_sel({dims.PARTY: list(result.spec.law.pooled)}, errors="ignore")
+    lead = contenders.argmax(dims.PARTY).values  # (sample, province)
+    parties = contenders[dims.PARTY].values
     for j, prov in enumerate(votes[dims.PROVINCE].values):
         counts = np.bincount(lead[:, j], minlength=len(parties)) / lead.shape[0]
         k = int(np.argmax(counts))
@@ -116,7 +121,6 @@ def _provinces(result: ForecastResult) -> list[dict[str, Any]]:
 def summarise(result: ForecastResult) -> dict[str, Any]:
     """The headline numbers of a run, as written to ``summary.json`` (schema in the README)."""
     table, risk, power = result.coalitions, result.risk, result.power
-    days = table["formation_days"].values
     post = result.posterior.attrs
     communities = {}
     for c in risk[dims.COMMUNITY].values:
@@ -147,7 +151,9 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
             for p in power[dims.PARTY].values
         },
         "formation_days": {
-            **{k: round(v, 1) for k, v in _interval(days).items()},
+            "median": round(float(table["formation_days_median"]), 1),
+            "lo90": round(float(table["formation_days_eti"].sel({dims.CI_BOUND: "lower"})), 1),
+            "hi90": round(float(table["formation_days_eti"].sel({dims.CI_BOUND: "upper"})), 1),
             "p_over_6_months": round(float(table["p_formation_over"]), 4),
         },
         "conflict_risk": {
@@ -167,6 +173,7 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
             "converged": bool(int(post["converged"])),
             "sampler": str(post["sampler"]),
         },
+        "ppc": result.checks,
         "timings_seconds": result.timings,
         "spec_hash": result.spec_hash,
         "seed": result.seed,
@@ -177,7 +184,13 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
 def _result_tree(result: ForecastResult) -> xr.DataTree:
     nodes: dict[str, xr.Dataset] = {
         "/": xr.Dataset(
-            attrs={"spec_hash": result.spec_hash, "seed": result.seed, "forecast_version": __version__}
+            attrs={
+                "spec_hash": result.spec_hash,
+                "seed": result.seed,
+                "forecast_version": __version__,
+                "checks": json.dumps(result.checks),
+                "timings": json.dumps(result.timings),
+            }
         )
     }
     for name in STAGES:
@@ -221,5 +234,7 @@ def load_result(out_dir: Path, spec: ForecastSpec, *, spec_hash: str) -> Forecas
         spec_hash=spec_hash,
         seed=int(tree.attrs["seed"]),
         out_dir=Path(out_dir),
+        checks=json.loads(tree.attrs.get("checks", "{}")),
+        timings=json.loads(tree.attrs.get("timings", "{}")),
         **parts,
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from forecast import __version__
+from forecast import __version__, lineage, vote_model
 from forecast.errors import StoreError
 from forecast.spec import ForecastSpec, spec_hash
 from forecast.tables import write_atomic
@@ -26,10 +26,15 @@ ENGINE = "h5netcdf"
 
 
 def data_hash(spec: ForecastSpec, data: xr.Dataset) -> str:
-    """Hash of the spec and of every data file the ingest read (listed in its provenance)."""
+    """Hash of the spec, every data file the ingest read, and the model's source code.
+
+    The model's code is part of the identity so that a posterior fitted by another version of
+    the model is never reused, even between releases.
+    """
     files = [spec.resolve(Path(p)) for p in json.loads(data.attrs["provenance"])]
     files += [f.with_name(f.stem + ".source.toml") for f in files]
-    return spec_hash(spec, data_files=[f for f in files if f.exists()])
+    code = [Path(m.__file__) for m in (vote_model, lineage)]
+    return spec_hash(spec, data_files=[f for f in files if f.exists()] + code)
 
 
 def _netcdf_safe(tree: xr.DataTree) -> xr.DataTree:

@@ -24,7 +24,7 @@ from forecast import dims
 from forecast.lineage import SOURCE, lineage_elections, lineage_weights
 from forecast.spec import ForecastSpec
 
-__all__ = ["build_model", "model_inputs", "VOTE_ELECTION"]
+__all__ = ["build_model", "model_inputs", "observed_cells", "VOTE_ELECTION"]
 
 VOTE_ELECTION = "vote_election"
 CELL = "cell"
@@ -116,7 +116,7 @@ def model_inputs(data: xr.Dataset, spec: ForecastSpec) -> dict[str, object]:
     }
 
 
-def _observed_cells(data: xr.Dataset, election: str, lists: list[str]) -> tuple[np.ndarray, ...]:
+def observed_cells(data: xr.Dataset, election: str, lists: list[str]) -> tuple[np.ndarray, ...]:
     """Province rows of reported list votes, with the votes of all other lists where known.
 
     Returns the province index of each row, counts (row, list + 1) whose last column is the
@@ -307,9 +307,11 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
             joint = lin["national_weight"].values[:, None] * forward
             came_from = joint / pt.sum(joint, axis=0, keepdims=True)  # (source, party), cols sum 1
             past_share = pt.dot(support[v], came_from.T)  # (province, source)
+            model.add_coord(f"source_{election}", sources)
+            pm.Deterministic(f"past_share_{election}", past_share, dims=(dims.PROVINCE, f"source_{election}"))
 
             lists = sources[:-1]  # the pooled small lists count in the rest, not one by one
-            rows, counts, mask = _observed_cells(data, election, lists)
+            rows, counts, mask = observed_cells(data, election, lists)
             if len(rows):
                 pm.Potential(
                     f"votes_{election}",
