@@ -80,8 +80,9 @@ def test_pooled_lists_win_nothing_but_count_as_valid_votes():
 
 
 def test_majority_is_strictly_more_than_half():
-    assert ElectoralLaw(house_size=325, district=DistrictRule(method="dhondt")).majority_seats == 163
-    assert ElectoralLaw(house_size=10, district=DistrictRule(method="dhondt")).majority_seats == 6
+    dhondt = DistrictRule(method="dhondt")
+    assert ElectoralLaw(house_size=325, district=dhondt).majority_seats == 163
+    assert ElectoralLaw(house_size=10, district=dhondt).majority_seats == 6
     with pytest.raises(ValueError, match="strictly more than half"):
         ElectoralLaw(house_size=10, majority=5, district=DistrictRule(method="dhondt"))
 

@@ -86,7 +86,7 @@ class Lottery:
     row_ids: np.ndarray | None = None
 
     def priority(self, rows: np.ndarray, n: int) -> np.ndarray:
-        """Rank of each list in each row's random order, dims (row, party); 0 wins."""
+        """Rank each list in each row's random order, dims (row, party); 0 wins."""
         ids = self.first_row + (rows if self.row_ids is None else self.row_ids[rows])
         out = np.empty((len(rows), n), dtype=np.int64)
         for k, row in enumerate(ids):
@@ -95,7 +95,7 @@ class Lottery:
         return out
 
     def subset(self, rows: np.ndarray) -> Lottery:
-        """The same lottery for the batch's rows ``rows`` only (each keeps its own draw)."""
+        """Restrict the lottery to the batch's rows ``rows`` (each keeps its own draw)."""
         ids = rows if self.row_ids is None else self.row_ids[rows]
         return Lottery(self.seed, self.stream, self.first_row, np.asarray(ids))
 
@@ -197,7 +197,7 @@ def _gather(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
 
 
 def _top(key: np.ndarray, r: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
-    """The ``r`` lists with the largest key in each row, and the rows with a possible tie.
+    """Choose the ``r`` lists with the largest key in each row; flag rows with a possible tie.
 
     Each list counts the lists whose key is at least its own less ``tol`` (itself included),
     a "weak rank", and is chosen when that count is at most ``r``. Without near-ties exactly
@@ -217,7 +217,7 @@ def _top(key: np.ndarray, r: np.ndarray, tol: float) -> tuple[np.ndarray, np.nda
 def _top_exact(
     key: np.ndarray, r: np.ndarray, eligible: np.ndarray, priority: np.ndarray
 ) -> np.ndarray:
-    """The ``r`` eligible lists with the largest exact key, ties by priority (lower wins).
+    """Choose the ``r`` eligible lists with the largest exact key, ties by priority (lower wins).
 
     For the few rows :func:`_top` could not settle. ``key``, ``eligible`` have dims
     (list, row); ``priority`` (row, list). Returns a mask, dims (list, row).
@@ -238,7 +238,7 @@ def _top_settled(
     n: int,
     lottery: Lottery | None,
 ) -> np.ndarray:
-    """The ``r`` best lists per row by ``key``, ties settled by the tie rule; dims (list, row).
+    """Choose the ``r`` best lists per row by ``key``, ties by the tie rule; dims (list, row).
 
     ``exact(rows)`` gives the exact keys of some rows when ``key`` is a rounded fraction (then
     ranked with tolerance ``_TIE``); without it ``key`` holds whole numbers.
@@ -381,7 +381,7 @@ def _divisor_block(
 def _divisor_at(
     total: np.ndarray, denominator: np.ndarray, rounding: Callable[[np.ndarray], np.ndarray]
 ) -> np.ndarray:
-    """A whole-number divisor ``rounding(T / denominator)``, at least 1; infinite if <= 0."""
+    """Round ``T / denominator`` to a whole-number divisor: at least 1, infinite if <= 0."""
     lam = rounding(total / np.fmax(denominator, _ONE))
     return np.where(denominator > 0, np.fmax(lam, _ONE), np.inf)
 
@@ -489,7 +489,6 @@ def allocate_district(
         If a district with seats has no votes for any allowed list, or inputs are malformed.
     """
     rows, m, total = _as_rows(votes, seats, valid)
-    n = rows.shape[1]
     ok = None
     if allowed is not None:
         ok = np.broadcast_to(np.asarray(allowed, dtype=bool), np.shape(votes)).reshape(rows.shape)
@@ -669,19 +668,13 @@ def _lift_threshold(
 ) -> None:
     """Allocate rows where no list reaches the threshold among all allowed lists with votes."""
     if rule.threshold == 0 and rule.threshold_quotas == 0:
-        row = int(empty[0])
-        raise ValueError(
-            f"row {row}: a district with {_at(m, row)} seats has no votes for any list allowed to win"
-        )
+        raise _no_votes(m, int(empty[0]))
     sub = rows[empty]
     ok = sub > 0
     if allowed is not None:
         ok &= allowed if allowed.ndim == 1 else allowed[empty]
     if not ok.any(axis=1).all():
-        row = int(empty[~ok.any(axis=1)][0])
-        raise ValueError(
-            f"row {row}: a district with {_at(m, row)} seats has no votes for any list allowed to win"
-        )
+        raise _no_votes(m, int(empty[~ok.any(axis=1)][0]))
     lifted = _Rule(rule.method, rule.first_divisor, 0.0, 0.0, rule.remainder, rule.quota_base)
     seats = np.zeros(sub.T.shape, dtype=out.dtype)
     allocate_batch(
@@ -689,6 +682,13 @@ def _lift_threshold(
         lottery=None if lottery is None else lottery.subset(empty), out=seats,
     )
     out[:, empty] = seats
+
+
+def _no_votes(m: np.ndarray | int, row: int) -> ValueError:
+    """Build the error for a district with seats but no votes for any list that may win."""
+    return ValueError(
+        f"row {row}: a district with {_at(m, row)} seats has no votes for any list allowed to win"
+    )
 
 
 def largest_remainder(

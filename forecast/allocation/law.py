@@ -204,7 +204,7 @@ def _allocate_numpy(
     chunk: int,
     small: type,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The law on plain arrays: votes (sample, province, party) -> the four seat arrays.
+    """Apply the law to plain arrays: votes (sample, province, party) -> four seat arrays.
 
     Works chunk by chunk over samples, so the working memory does not grow with the draws;
     within a chunk each province's district goes through the kernel as one batch. Seats are
@@ -239,10 +239,10 @@ def _allocate_numpy(
                 national, 1, valid=vt.sum(axis=0), share=law.national_threshold
             )
         for p in range(n_province):
+            lottery = None if tie_seed is None else Lottery(tie_seed, p, 0, rows)
             allocate_batch(
-                vc[:, p], int(m[p]), law.district, valid=vt[p],
-                allowed=allowed, lottery=None if tie_seed is None else Lottery(tie_seed, p, 0, rows),
-                out=district[p, :n_party, start:stop], list_max=list_max[p],
+                vc[:, p], int(m[p]), law.district, valid=vt[p], allowed=allowed,
+                lottery=lottery, out=district[p, :n_party, start:stop], list_max=list_max[p],
             )
         won = district[:, :n_party, start:stop].sum(axis=0, dtype=np.int16)  # houses < 32768
         total[:n_party, start:stop] = won
@@ -348,7 +348,7 @@ _VOTES = (
 
 
 def seats_command(spec_path: Path, votes_path: Path, out_path: Path | None) -> xr.Dataset:
-    """The ``forecast seats`` command: seats for a CSV of actual votes under a spec's law.
+    """Run ``forecast seats``: seats for a CSV of actual votes under a spec's law.
 
     Reads the spec, the district magnitudes ``<data.target>/magnitude.csv`` (``province,
     seats``) and the votes CSV (``province,party,votes``; ``provenance``, ``source_id`` and
@@ -432,7 +432,7 @@ def _write_seats(result: xr.Dataset, law: ElectoralLaw, path: Path) -> None:
 
 
 def seats_table(result: xr.Dataset) -> Table:
-    """A printable table of seats per list (mean over samples when there are several).
+    """Tabulate seats per list for printing (the mean when there are several samples).
 
     Parameters
     ----------
