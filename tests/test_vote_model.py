@@ -1,0 +1,120 @@
+"""The vote and turnout model: its graph, its data handling, and one real fit that recovers truth."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pymc as pm
+import pytest
+
+from forecast import dims
+from forecast.fit import fit_model
+from forecast.ingest import ingest_election
+from forecast.lineage import REST, lineage_weights
+from forecast.spec import load_spec
+from forecast.vote_model import build_model, observed_cells
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_graph_has_the_target_quantities_with_labelled_dims(toy_project):
+    spec = load_spec(toy_project)
+    model = build_model(ingest_election(spec), spec)
+    assert model.named_vars_to_dims["share"] == (dims.PROVINCE, dims.PARTY)
+    assert model.named_vars_to_dims["turnout"] == (dims.PROVINCE,)
+    assert list(model.coords[dims.PARTY]) == spec.party_ids
+    assert list(model.coords[dims.PROVINCE]) == ["north", "centre", "south"]
+    assert list(model.coords["source_e2005"]) == ["a_old", "b_old", REST]
+    logps = model.point_logps()
+    assert all(np.isfinite(v) for v in logps.values()), logps
+
+
+def test_lineage_rows_sum_to_one_and_the_rest_feeds_other(toy_project):
+    spec = load_spec(toy_project)
+    lin = lineage_weights(ingest_election(spec), spec, "e2005")
+    np.testing.assert_allclose(lin["share_mean"].sum("party"), 1.0)
+    # c_old has no lineage row: pooled into the rest, which feeds 'other' (and orphans: none here)
+    assert list(lin["party_source"].values) == ["a_old", "b_old", REST]
+    assert float(lin["share_mean"].sel(party_source=REST, party="other")) == 1.0
+    # a single destination carries no lineage uncertainty; a split does
+    assert float(lin["share_scale"].sel(party_source="b_old").max()) == 0.0
+    assert float(lin["share_scale"].sel(party_source="a_old", party="alpha")) > 0.0
+    np.testing.assert_allclose(lin["national_weight"].sum(), 1.0)
+
+
+def test_provinces_without_an_election_are_missing_not_zero():
+    spec = load_spec(ROOT / "models" / "iraq_2010.toml")
+    data = ingest_election(spec)
+    d2009 = data.sel(election="2009_provincial")
+    for province in ("dohuk", "erbil", "sulaymaniyah", "kirkuk"):
+        assert not bool(d2009["voted"].sel(province=province))
+        assert np.isnan(d2009["votes"].sel(province=province)).all()
+    lists = list(lineage_weights(data, spec, "2009_provincial")["party_source"].values[:-1])
+    rows, _, _ = observed_cells(data, "2009_provincial", lists)
+    observed = set(data["province"].values[rows])
+    assert observed and not observed & {"dohuk", "erbil", "sulaymaniyah", "kirkuk"}
+
+
+def test_votes_of_unreported_lists_enter_only_where_the_valid_total_is_known(toy_project):
+    spec = load_spec(toy_project)
+    data = ingest_election(spec)
+    rows, counts, mask = observed_cells(data, "e2005", ["a_old", "b_old"])
+    # north: valid 460 known, so the rest (460 - 100 - 300) is observed; south: valid unknown
+    north, south = list(rows).index(0), list(rows).index(2)
+    assert counts[north, -1] == 60 and mask[north, -1]
+    assert not mask[south, -1]
+
+
+@pytest.fixture(scope="module")
+def recovery(tmp_path_factory):
+    """Data drawn from the model at a known parameter point, then fitted (the suite's real fit)."""
+    from conftest import write_toy_project
+
+    root = tmp_path_factory.mktemp("recovery")
+    spec_path = write_toy_project(root)
+    spec = load_spec(spec_path)
+    model = build_model(ingest_election(spec), spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prior = pm.sample_prior_predictive(draws=1, model=model, random_seed=11)["prior"]
+    truth = prior["past_share_e2005"].values[0, 0]  # (province, source)
+    rng = np.random.default_rng(12)
+    valid = np.array([40_000, 60_000, 50_000])
+    votes = rng.multinomial(valid, truth / truth.sum(axis=1, keepdims=True))
+    rows = ["province,party,votes"]
+    for p, prov in enumerate(["north", "centre", "south"]):
+        for k, party in enumerate(["a_old", "b_old", "c_old"]):
+            rows.append(f"{prov},{party},{votes[p, k]}")
+    (root / "data/toy/2005/votes.csv").write_text("\n".join(rows) + "\n")
+    (root / "data/toy/2005/turnout.csv").write_text(
+        "province,registered,valid,turnout_pct\n"
+        + "\n".join(f"{p},{2 * v},{v},50" for p, v in zip(["north", "centre", "south"], valid, strict=True))
+        + "\n"
+    )
+    spec = load_spec(spec_path)
+    sampler = spec.sampler.model_copy(update={"draws": 300, "tune": 400, "chains": 2, "backend": "pymc"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = fit_model(build_model(ingest_election(spec), spec), sampler, seed=3, spec_hash="test", progress=False)
+    return truth, tree
+
+
+def test_fit_recovers_the_shares_that_generated_the_data(recovery):
+    truth, tree = recovery
+    post = tree["posterior"]["past_share_e2005"]
+    lo = post.quantile(0.005, ("chain", "draw")).values
+    hi = post.quantile(0.995, ("chain", "draw")).values
+    inside = (truth >= lo - 0.01) & (truth <= hi + 0.01)
+    assert inside[:, :2].all(), (truth, lo, hi)
+    np.testing.assert_allclose(post.mean(("chain", "draw")).values[:, :2], truth[:, :2], atol=0.03)
+
+
+def test_fit_carries_identity_and_convergence(recovery):
+    _, tree = recovery
+    attrs = tree.attrs
+    assert attrs["spec_hash"] == "test" and attrs["seed"] == 3 and attrs["sampler"] == "pymc"
+    for key in ("rhat_max", "ess_bulk_min", "divergences", "converged"):
+        assert key in attrs
+    assert attrs["converged"] in (0, 1)
