@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -18,6 +19,10 @@ from rich.markup import escape
 
 from forecast.errors import ForecastError
 from forecast.log import console, err_console, setup_logging
+
+# Third-party notices that say nothing about this run: not shown to users of the command.
+warnings.filterwarnings("ignore", message=".*could not link to a BLAS installation.*")
+warnings.filterwarnings("ignore", message=".*ArviZ is undergoing a major refactor.*")
 
 app = typer.Typer(
     name="forecast",

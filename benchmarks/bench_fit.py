@@ -1,0 +1,96 @@
+"""Fit benchmark: compile and sampling time, and ESS per second, nutpie vs PyMC's NUTS.
+
+Fits the model of a spec (default ``models/iraq_2010.toml``) with the spec's sampler settings
+(chains, draws, tune, target_accept) under both samplers and prints a table: compile seconds
+(cold = first compile in this process, warm = second), sampling seconds, minimum and median
+bulk ESS over the free parameters, ESS per second of sampling, R-hat max and divergences. The
+table is appended to BENCHMARKS.md. Run: ``.venv/bin/python benchmarks/bench_fit.py [SPEC]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import arviz as az
+import nutpie
+import numpy as np
+import pymc as pm
+
+from forecast.ingest import ingest_election
+from forecast.spec import load_spec
+from forecast.vote_model import build_model
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def ess_stats(idata, free):
+    ess = az.ess(idata, var_names=free, method="bulk")
+    values = np.concatenate([np.ravel(ess[v].values) for v in ess.data_vars])
+    rhat = az.rhat(idata, var_names=free)
+    rmax = max(float(rhat[v].max()) for v in rhat.data_vars)
+    div = int(idata.sample_stats["diverging"].sum())
+    return float(values.min()), float(np.median(values)), rmax, div
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore")
+    spec = load_spec(sys.argv[1] if len(sys.argv) > 1 else ROOT / "models" / "iraq_2010.toml")
+    s = spec.sampler
+    data = ingest_election(spec)
+    rows = []
+
+    model = build_model(data, spec)
+    free = [v.name for v in model.free_RVs]
+    t0 = time.perf_counter()
+    compiled = nutpie.compile_pymc_model(model)
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    compiled = nutpie.compile_pymc_model(build_model(data, spec))
+    warm = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    idata = nutpie.sample(
+        compiled, draws=s.draws, tune=s.tune, chains=s.chains, cores=2, seed=s.seed,
+        target_accept=s.target_accept, progress_bar=False,
+    )
+    secs = time.perf_counter() - t0
+    rows.append(("nutpie", cold, warm, secs, *ess_stats(idata, free)))
+
+    t0 = time.perf_counter()
+    with build_model(data, spec):
+        idata = pm.sample(
+            draws=s.draws, tune=s.tune, chains=s.chains, cores=2, random_seed=s.seed,
+            target_accept=s.target_accept, progressbar=False, compute_convergence_checks=False,
+        )
+    total = time.perf_counter() - t0
+    secs = float(idata.posterior.attrs.get("sampling_time", total))
+    rows.append(("pymc", total - secs, float("nan"), secs, *ess_stats(idata, free)))
+
+    header = (
+        f"| sampler | compile cold s | compile warm s | sampling s | ESS bulk min | ESS bulk median "
+        f"| ESS min / s | R-hat max | divergences |"
+    )
+    lines = [header, "|" + "---|" * 9]
+    for name, c, w, secs, emin, emed, rmax, div in rows:
+        lines.append(
+            f"| {name} | {c:.1f} | {w:.1f} | {secs:.1f} | {emin:.0f} | {emed:.0f} | {emin / secs:.1f} "
+            f"| {rmax:.3f} | {div} |"
+        )
+    ratio = (rows[0][4] / rows[0][3]) / (rows[1][4] / rows[1][3])
+    title = (
+        f"## Fit: {spec.election.id}, {s.chains} chains x {s.draws} draws (+{s.tune} tune), "
+        f"target_accept {s.target_accept} ({dt.date.today()}, {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.1f})"
+    )
+    text = "\n".join([title, "", *lines, "", f"nutpie / PyMC ESS-min per second: {ratio:.2f}x", ""])
+    print(text)
+    with open(ROOT / "BENCHMARKS.md", "a", encoding="utf-8") as fh:
+        fh.write("\n" + text)
+
+
+if __name__ == "__main__":
+    main()
