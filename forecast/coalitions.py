@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from forecast.dims import CI_BOUND, COALITION, PARTY, SAMPLE, check
+from forecast.dims import CI_BOUND, COALITION, LIST, PARTY, SAMPLE, check
 from forecast.errors import SpecError, did_you_mean
 from forecast.spec import ForecastSpec
 
@@ -92,9 +92,9 @@ def coalition_actors(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
     return xr.Dataset(
         {
             "seats": ((SAMPLE, PARTY), actor_seats[:, order]),
-            "lists": ((PARTY, "list"), np.concatenate(lists)[order]),
+            "lists": ((PARTY, LIST), np.concatenate(lists)[order]),
         },
-        coords={SAMPLE: seats[SAMPLE].values, PARTY: [ids[i] for i in order], "list": names},
+        coords={SAMPLE: seats[SAMPLE].values, PARTY: [ids[i] for i in order], LIST: names},
     )
 
 
@@ -341,7 +341,7 @@ def score_coalitions(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
         raise ValueError(f"majority {quota} is not strictly more than half of a house of {house}")
     actors = coalition_actors(seats, spec)
     ids = [str(p) for p in actors[PARTY].values]
-    names = [str(p) for p in actors["list"].values]
+    names = [str(p) for p in actors[LIST].values]
     w = actors["seats"].values
     lists = actors["lists"].values
     masks, coverage = _candidates(w, ids, quota, spec)
@@ -373,13 +373,13 @@ def score_coalitions(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
             "connected": ((COALITION,), connected),
             "seats_eti": ((COALITION, CI_BOUND), eti),
             "actor_seats": ((SAMPLE, PARTY), w),
-            "actor_lists": ((PARTY, "list"), lists),
+            "actor_lists": ((PARTY, LIST), lists),
         },
         coords={
             SAMPLE: seats[SAMPLE].values,
             COALITION: labels,
             PARTY: ids,
-            "list": names,
+            LIST: names,
             CI_BOUND: ["lower", "upper"],
         },
         attrs={

@@ -23,6 +23,7 @@ __all__ = [
     "PROVINCE",
     "SAMPLE",
     "SEAT_TYPE",
+    "LIST",
     "VarSchema",
     "SCHEMAS",
     "check",
@@ -38,6 +39,8 @@ CHAIN = "chain"
 DRAW = "draw"
 CI_BOUND = "ci_bound"
 SEAT_TYPE = "seat_type"
+# Every list of a seat draw, when ``party`` holds coalition actors (lists, or small lists grouped).
+LIST = "list"
 
 
 @dataclass(frozen=True)
