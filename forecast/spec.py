@@ -407,7 +407,11 @@ class PriorSpec(_Strict):
     turnout_community_sigma: float = Field(default=1.0, gt=0)
     swing_sigma: float = Field(default=0.3, gt=0, description="per sqrt(year), logit scale")
     kind_sigma: float = Field(
-        default=0.5, gt=0, description="offset of an election of another kind (provincial)"
+        default=0.0,
+        ge=0,
+        description="prior scale of the offset of past elections of another kind (provincial) "
+        "than the target; 0 leaves it out, and the swing scale absorbs the difference (with a "
+        "single such election the two are not separable and the offset only slows sampling)",
     )
     log_concentration_mu: float = Field(
         default=5.3, description="prior median of log Dirichlet-multinomial concentration (~200)"

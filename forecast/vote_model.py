@@ -199,7 +199,8 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         dims.PARTY: parties,
         dims.ELECTION: data[dims.ELECTION].values,
         VOTE_ELECTION: vote_elections,
-        "step": vote_elections[1:],
+        "past_step": vote_elections[1:-1],
+        "party_free": [p for p in parties if p != "other"],
     }
     if communities:
         coords[dims.COMMUNITY] = communities
@@ -250,14 +251,38 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         pm.Deterministic("turnout", turnout_all[-1], dims=dims.PROVINCE)
 
         # --- vote share in target-list space ---------------------------------------------------
-        # national level of each list in the first election with list votes ...
-        level0 = pm.Normal("party_level", 0, pri.share_party_sigma, dims=dims.PARTY) * ref
+        # national level of each list in the latest past election with list votes ('other' is
+        # the reference, fixed at 0) ...
+        embed = np.eye(len(parties))[ref.astype(bool)]  # (party_free, party)
+
+        def with_reference(x):
+            """Free-list values as a full party vector, 0 for the reference list."""
+            return pt.dot(x, embed)
+
+        level0 = with_reference(pm.Normal("party_level", 0, pri.share_party_sigma, dims="party_free"))
         # ... then a national swing per list from election to election, shared by every
         # province (correlated errors), with variance growing with the years between them.
+        # Swings between past elections are seen in the data (centred parameterisation); the
+        # swing to the target election is not (non-centred).
         swing_sigma = pm.HalfNormal("swing_sigma", pri.swing_sigma)
-        swing_offset = pm.Normal("swing_offset", 0, 1, dims=("step", dims.PARTY))
-        steps = swing_sigma * np.sqrt(inp["step_years"])[:, None] * swing_offset * ref
-        level = pt.concatenate([level0[None, :], level0[None, :] + pt.cumsum(steps, axis=0)], axis=0)
+        years = inp["step_years"]
+        steps = []
+        if len(years) > 1:
+            past = pm.Normal(
+                "swing_past",
+                0.0,
+                swing_sigma * np.sqrt(years[:-1])[:, None],
+                dims=("past_step", "party_free"),
+            )
+            steps.append(with_reference(past))
+        target_offset = pm.Normal("swing_target_offset", 0, 1, dims="party_free")
+        steps.append(with_reference(swing_sigma * np.sqrt(years[-1]) * target_offset)[None, :])
+        steps = pt.concatenate(steps, axis=0)
+        # Anchored at the latest past election, the best measured, and walked back in time to
+        # earlier ones and forward to the target: the same random walk, a better geometry.
+        last = len(years) - 1  # index of the latest past election
+        cum = pt.concatenate([pt.zeros((1, len(parties))), pt.cumsum(steps, axis=0)], axis=0)
+        level = level0[None, :] + cum - cum[last][None, :]
         pm.Deterministic("party_level_by_election", level, dims=(VOTE_ELECTION, dims.PARTY))
         # where each list is strong: through the communities a province holds. A list whose
         # voters come from community c (spec: community_base) does well where c lives: its
@@ -277,10 +302,9 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         # elections. With one such election the offset is not separable from the swing, so its
         # scale is a prior (spec: priors.kind_sigma), and the target is forecast without it.
         other_kind = np.array([kinds[e] != spec.election.kind for e in vote_elections], dtype=float)
-        if other_kind.any():
-            kind_sigma = pm.HalfNormal("kind_sigma", pri.kind_sigma)
-            kind_offset = pm.Normal("kind_offset", 0, 1, dims=dims.PARTY)
-            level = level + other_kind[:, None] * (kind_sigma * kind_offset * ref)[None, :]
+        if other_kind.any() and pri.kind_sigma > 0:
+            kind_offset = with_reference(pm.Normal("kind_offset", 0, pri.kind_sigma, dims="party_free"))
+            level = level + other_kind[:, None] * kind_offset[None, :]
         support = pt.special.softmax(level[:, None, :] + province_effect[None, :, :], axis=-1)
         pm.Deterministic("share", support[-1], dims=(dims.PROVINCE, dims.PARTY))
 
