@@ -341,7 +341,8 @@ def predict_formation_days(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: 
     xr.Dataset
         The table with ``formation_days`` (sample), ``formation_days_median``,
         ``formation_days_eti`` (ci_bound), ``p_formation_over`` (the probability that formation
-        takes longer than ``duration.protracted_days``, six months by default), and attrs
+        takes longer than ``duration.protracted_days``, six months by default),
+        ``p_formation_censored`` (no government by ``duration.max_days``), and attrs
         ``priors_duration`` (JSON).
 
     Examples
@@ -376,7 +377,9 @@ def predict_formation_days(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: 
     log_median = beta["baseline_log_days"]
     e = rng.exponential(size=n_sample)
     log_days = (np.log(e * a / (np.log(2.0) * a_ref)) - log_hr + a_ref * log_median) / a
-    days = np.exp(log_days)
+    # Censored at the end of the term: the fitted hazard's tail for cabinets of five or six
+    # lists decays too slowly to be read beyond the durations in its data.
+    days = np.minimum(np.exp(log_days), spec.duration.max_days)
     q = (1 - CI_PROB) / 2
     limit = spec.duration.protracted_days
     out = coalitions.assign(
@@ -384,6 +387,7 @@ def predict_formation_days(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: 
         formation_days_median=float(np.median(days)),
         formation_days_eti=((CI_BOUND,), np.quantile(days, [q, 1 - q])),
         p_formation_over=float((days > limit).mean()),
+        p_formation_censored=float((days >= spec.duration.max_days).mean()),
     )
     out["p_formation_over"].attrs["days"] = limit
     out.attrs.update(priors_duration=prior_table(coefs), duration_seed=seed)

@@ -155,6 +155,7 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
             "lo90": round(float(table["formation_days_eti"].sel({dims.CI_BOUND: "lower"})), 1),
             "hi90": round(float(table["formation_days_eti"].sel({dims.CI_BOUND: "upper"})), 1),
             "p_over_6_months": round(float(table["p_formation_over"]), 4),
+            "p_not_within_term": round(float(table["p_formation_censored"]), 4),
         },
         "conflict_risk": {
             "overall": {

@@ -362,6 +362,13 @@ class DurationPriors(_Strict):
         default=6, ge=1, le=20, description="number-of-parties term held at this many parties"
     )
     protracted_days: float = Field(default=183.0, gt=0, description="'over six months'")
+    max_days: float = Field(
+        default=1461.0,
+        gt=0,
+        description="censoring point: a formation not finished by then is counted at this many "
+        "days (the hazard model's tail is unbounded for many-party cabinets; default: a "
+        "four-year term)",
+    )
 
 
 class RiskPriors(_Strict):
