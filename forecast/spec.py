@@ -50,6 +50,13 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
+def _sums_to_one(shares: dict[str, float], what: str) -> dict[str, float]:
+    total = sum(shares.values())
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        raise ValueError(f"{what} sum to {total:.6g}, expected 1")
+    return shares
+
+
 class _Strict(BaseModel):
     """Base of every spec section: unknown keys are errors, objects are immutable."""
 
@@ -230,10 +237,7 @@ class PartySpec(_Strict):
     @field_validator("community_base")
     @classmethod
     def _base_sums_to_one(cls, v: dict[str, float]) -> dict[str, float]:
-        total = sum(v.values())
-        if not math.isclose(total, 1.0, abs_tol=1e-6):
-            raise ValueError(f"community_base shares sum to {total:.6g}, expected 1")
-        return v
+        return _sums_to_one(v, "community_base shares")
 
 
 class LineageRow(_Strict):
@@ -252,10 +256,7 @@ class LineageRow(_Strict):
     @field_validator("shares")
     @classmethod
     def _shares_sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
-        total = sum(v.values())
-        if not math.isclose(total, 1.0, abs_tol=1e-6):
-            raise ValueError(f"lineage shares sum to {total:.6g}, expected 1")
-        return v
+        return _sums_to_one(v, "lineage shares")
 
 
 class Coefficient(_Strict):

@@ -64,26 +64,24 @@ def count(cell: str) -> int:
     return int(value)
 
 
-def percent(cell: str) -> float:
-    """A percentage in [0, 100]."""
+def _bounded(cell: str, low: float, high: float, what: str) -> float:
     try:
         value = float(cell)
     except ValueError:
-        raise ValueError("expected a percentage") from None
-    if not 0.0 <= value <= 100.0:
-        raise ValueError("expected a percentage between 0 and 100")
+        raise ValueError(f"expected a {what}") from None
+    if not low <= value <= high:
+        raise ValueError(f"expected a {what} between {low:g} and {high:g}")
     return value
+
+
+def percent(cell: str) -> float:
+    """A percentage in [0, 100]."""
+    return _bounded(cell, 0.0, 100.0, "percentage")
 
 
 def share(cell: str) -> float:
     """A share in [0, 1]."""
-    try:
-        value = float(cell)
-    except ValueError:
-        raise ValueError("expected a share") from None
-    if not 0.0 <= value <= 1.0:
-        raise ValueError("expected a share between 0 and 1")
-    return value
+    return _bounded(cell, 0.0, 1.0, "share")
 
 
 def read_table(path: Path, columns: Iterable[Column], *, key: tuple[str, ...] = ()) -> list[Row]:
