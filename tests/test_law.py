@@ -219,3 +219,67 @@ def test_seats_command_errors_name_file_row_field(tmp_path, rows, where, field, 
     assert err.value.file == votes
     assert err.value.where == where and err.value.field == field
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- pooled fallback
+
+
+def only_other_votes(n_sample: int = 40) -> xr.DataArray:
+    """Toy votes where, in some draws, only the pooled list has votes in one province."""
+    votes = toy_votes(n_sample).copy()
+    votes[3, 1, :3] = 0  # sample 3, south: only "other"
+    votes[7, 0, :3] = 0  # sample 7, north: only "other"
+    votes[7, 2, :3] = 0  # sample 7, east: only "other"
+    return votes
+
+
+@pytest.mark.parametrize("rule", [
+    DistrictRule(method="dhondt"),
+    DistrictRule(method="hare_lr", threshold_quotas=1.0, quota_base="valid",
+                 remainder="vote_share"),
+    DistrictRule(method="sainte_lague", threshold=0.05),
+])
+def test_pooled_lists_win_where_no_other_list_has_votes(rule):
+    votes = only_other_votes()
+    law = toy_law(district=rule, tie_rule="lottery", tie_seed=1)
+    ds = allocate_seats(votes, MAGNITUDE, law, seed=2)
+    assert ds.attrs["n_pooled_fallback"] == 3
+    other = ds["district_seats"].sel(party="other")
+    assert int(other.isel(sample=3, province=1)) == 3  # all of south's seats
+    assert int(other.isel(sample=7, province=0)) == 5 and int(other.isel(sample=7, province=2)) == 2
+    assert int(other.sum()) == 10  # nowhere else
+    assert (ds["seats"].sum("party") == 13).all()
+    # the other cells are exactly what they are without the extreme draws
+    clean = allocate_seats(toy_votes(40), MAGNITUDE, law, seed=2)
+    assert clean.attrs["n_pooled_fallback"] == 0
+    keep = np.ones((40, 3), bool)
+    keep[3, 1] = keep[7, 0] = keep[7, 2] = False
+    same = ds["district_seats"] == clean["district_seats"]
+    assert bool(same.all("party").values[keep].all())
+
+
+def test_pooled_fallback_also_lets_lists_below_the_national_threshold_win():
+    votes = only_other_votes()
+    votes[3, 1, 3] = 0  # south in sample 3: not even "other", only...
+    votes[3, 1, 2] = 50  # ...gamma, which is below a 45% national threshold
+    law = toy_law(national_threshold=0.45, tie_rule="list_order")
+    ds = allocate_seats(votes, MAGNITUDE, law)
+    assert int(ds["district_seats"].sel(party="gamma").isel(sample=3, province=1)) == 3
+    assert ds.attrs["n_pooled_fallback"] >= 3
+
+
+def test_district_without_any_votes_still_raises():
+    votes = only_other_votes()
+    votes[5, 2, :] = 0
+    with pytest.raises(ValueError, match="sample 5, province 'east'.*no votes at all"):
+        allocate_seats(votes, MAGNITUDE, toy_law())
+
+
+def test_pooled_fallback_count_with_dask():
+    pytest.importorskip("dask")
+    votes = only_other_votes()
+    law = toy_law(tie_rule="lottery")
+    eager = allocate_seats(votes, MAGNITUDE, law)
+    lazy = allocate_seats(votes.chunk({"sample": 6}), MAGNITUDE, law)
+    assert lazy.attrs["n_pooled_fallback"] == eager.attrs["n_pooled_fallback"] == 3
+    assert (lazy["seats"].compute() == eager["seats"]).all()

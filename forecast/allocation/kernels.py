@@ -24,7 +24,7 @@ quotas and remainders are computed on whole numbers held in float64, whose ties 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -37,6 +37,7 @@ __all__ = [
     "Lottery",
     "allocate_batch",
     "allocate_district",
+    "allocate_provinces",
     "highest_averages",
     "largest_remainder",
     "passes_threshold",
@@ -100,11 +101,41 @@ class Lottery:
         return Lottery(self.seed, self.stream, self.first_row, np.asarray(ids))
 
 
-def _priority(lottery: Lottery | None, rows: np.ndarray, cols: np.ndarray, n: int) -> np.ndarray:
-    """Tie priority of the block's lists in the given rows, dims (row, list); lower wins."""
-    if lottery is None:
-        return np.broadcast_to(cols, (len(rows), len(cols)))
-    return lottery.priority(rows, n)[:, cols]
+class _Ties:
+    """Tie priority of the lists of a block, row by row: list order or the rows' lotteries.
+
+    A block's rows are runs of ``width`` rows; run ``j`` belongs to district ``districts[j]``,
+    whose lists in the block are ``cols[:, j]`` (party indices, ascending, so list order is the
+    block's order) and whose lottery is ``lotteries[districts[j]]``.
+    """
+
+    def __init__(
+        self,
+        lotteries: Sequence[Lottery] | None,
+        districts: np.ndarray,
+        cols: np.ndarray,
+        width: int,
+        n: int,
+    ) -> None:
+        self.lotteries, self.districts, self.cols = lotteries, districts, cols
+        self.width, self.n = width, n
+
+    def priority(self, rows: np.ndarray) -> np.ndarray:
+        """Priority of the block's lists in the given rows, dims (row, list); lower wins."""
+        k = self.cols.shape[0]
+        if self.lotteries is None:
+            return np.broadcast_to(np.arange(k), (len(rows), k))
+        run, at = np.divmod(rows, self.width)
+        out = np.empty((len(rows), k), dtype=np.int64)
+        for j in np.unique(run):
+            here = run == j
+            lottery = self.lotteries[self.districts[j]]
+            out[here] = lottery.priority(at[here], self.n)[:, self.cols[:, j]]
+        return out
+
+    def take(self, kept: np.ndarray) -> _Ties:
+        """The same ties for the block's lists ``kept``."""
+        return _Ties(self.lotteries, self.districts, self.cols[kept], self.width, self.n)
 
 
 def _as_rows(
@@ -234,9 +265,7 @@ def _top_settled(
     r: np.ndarray,
     eligible: np.ndarray,
     exact: Callable[[np.ndarray], np.ndarray] | None,
-    cols: np.ndarray,
-    n: int,
-    lottery: Lottery | None,
+    ties: _Ties,
 ) -> np.ndarray:
     """Choose the ``r`` best lists per row by ``key``, ties by the tie rule; dims (list, row).
 
@@ -245,7 +274,7 @@ def _top_settled(
     """
     chosen, tied = _top(key, r, 0.5 if exact is None else _TIE)
     if tied.size:
-        prio = _priority(lottery, tied, cols, n)
+        prio = ties.priority(tied)
         exact_key = key[:, tied] if exact is None else exact(tied)
         chosen[:, tied] = _top_exact(exact_key, r[tied], eligible[:, tied], prio)
     return chosen
@@ -261,9 +290,7 @@ def _lr_block(
     quota: str,
     remainder: str,
     quota_base: str,
-    cols: np.ndarray,
-    n: int,
-    lottery: Lottery | None,
+    ties: _Ties,
 ) -> np.ndarray:
     """Largest-remainder seats of a block, dims (list, row), float64 whole numbers.
 
@@ -280,7 +307,7 @@ def _lr_block(
     if remainder == "vote_share":  # the seats left are shared again among qualifying lists
         seats += _lr_block(
             ve, eligible, left, valid, qualifying, quota="hare", remainder="largest_remainder",
-            quota_base="qualifying", cols=cols, n=n, lottery=lottery,
+            quota_base="qualifying", ties=ties,
         )
         return seats
     frac = np.subtract(frac, seats, dtype=np.float32)  # the remainders as fractions of a quota
@@ -292,12 +319,12 @@ def _lr_block(
     if not (quota == "hare" and quota_base == "qualifying" and remainder == "largest_remainder"):
         rounds, extra = np.divmod(left, np.maximum(eligible.sum(axis=0), 1))
     if remainder == "highest_votes":
-        chosen = _top_settled(ve, extra, eligible, None, cols, n, lottery)
+        chosen = _top_settled(ve, extra, eligible, None, ties)
     else:
         def exact(rows: np.ndarray) -> np.ndarray:
             return ve[:, rows] * _at(num, rows) - seats[:, rows] * _at(den, rows)
 
-        chosen = _top_settled(frac, extra, eligible, exact, cols, n, lottery)
+        chosen = _top_settled(frac, extra, eligible, exact, ties)
     seats += chosen
     if rounds is not None and rounds.any():
         seats += rounds * eligible
@@ -325,9 +352,7 @@ def _divisor_block(
     total: np.ndarray,
     *,
     divisors: tuple[float, float, float],
-    cols: np.ndarray,
-    n: int,
-    lottery: Lottery | None,
+    ties: _Ties,
 ) -> np.ndarray:
     """Highest-averages seats of a block, dims (list, row), float64 whole numbers.
 
@@ -366,14 +391,14 @@ def _divisor_block(
         if several.any():  # keep the first of the lists holding the best quotient
             sub = first[:, several]
             first[:, several] = sub & (np.cumsum(sub, axis=0) == 1)
-            if lottery is not None:
+            if ties.lotteries is not None:
                 tied |= several & (left > step)
         first &= left > step
         seats += first
         divisor += first * np.where(seats == 1, c1 + c2 - c0, c2)
     rows = np.flatnonzero(tied)
     if rows.size:
-        prio = _priority(lottery, rows, cols, n)
+        prio = ties.priority(rows)
         seats[:, rows] = _divisor_exact(ve[:, rows], start[:, rows], left[rows], divisors, prio)
     return seats
 
@@ -532,7 +557,7 @@ class _Rule:
 
 def allocate_batch(
     rows: np.ndarray,
-    m: np.ndarray,
+    m: np.ndarray | int,
     rule: object,
     *,
     valid: np.ndarray | None = None,
@@ -540,12 +565,13 @@ def allocate_batch(
     lottery: Lottery | None = None,
     out: np.ndarray,
     list_max: np.ndarray | None = None,
-) -> None:
-    """Allocate one batch of already checked rows into ``out``: the hot path's entry.
+    strict: bool = True,
+) -> np.ndarray:
+    """Allocate one batch of already checked rows of one district rule into ``out``.
 
-    :func:`allocate_district` checks its inputs and calls this per batch; the law calls it per
-    province and chunk of draws, having checked the whole input once and computed the
-    per-list maxima of all provinces in one pass.
+    :func:`allocate_district` checks its inputs and calls this per batch; the law calls
+    :func:`allocate_provinces` for its districts and this for the compensatory seats and for
+    rows that need another set of lists allowed to win.
 
     Parameters
     ----------
@@ -565,7 +591,15 @@ def allocate_batch(
         Zeros on entry; receives the seats (party-major, so each list's seats are written as
         one contiguous run when ``out`` is C-ordered).
     list_max : np.ndarray, optional, dims (party,)
-        Each list's largest vote over the rows, if the caller has it.
+        Each list's largest vote over the rows (or an upper bound), if the caller has it.
+    strict : bool
+        Raise for a row with seats but no votes for any allowed list; otherwise leave such
+        rows at zero seats and return them.
+
+    Returns
+    -------
+    np.ndarray of int
+        The rows with seats but no votes for any allowed list (empty when ``strict``).
     """
     n = rows.shape[1]
     if valid is None:
@@ -582,21 +616,178 @@ def allocate_batch(
     if allowed is not None:
         cand &= allowed.any(axis=0) if allowed.ndim == 2 else allowed
     cols = np.flatnonzero(cand)
-    block = _gather(rows, cols)
+    ok = _gather(allowed, cols) > 0 if allowed is not None and allowed.ndim == 2 else None
+    ties = _Ties(None if lottery is None else (lottery,), np.zeros(1, int), cols[:, None],
+                 len(rows), n)
+    kept, seats, empty = _allocate_block(
+        _gather(rows, cols), m, total, bar, rule, allowed=ok, n=n, ties=ties
+    )
+    for k, c in enumerate(cols[kept]):
+        out[c] = seats[k]
+    if empty.size:
+        # no list reaches the threshold: allocate those rows as if there were none
+        return _lift_threshold(rows, m, total, allowed, empty, out, rule, lottery, strict)
+    return empty
+
+
+def allocate_provinces(
+    votes: np.ndarray,
+    m: np.ndarray,
+    rule: object,
+    *,
+    valid: np.ndarray,
+    allowed: np.ndarray | None = None,
+    lotteries: Sequence[Lottery] | None = None,
+    out: np.ndarray,
+    list_max: np.ndarray | None = None,
+    strict: bool = True,
+) -> list[tuple[int, np.ndarray]]:
+    """Allocate every province's district for a batch of draws, all provinces at once.
+
+    The lists that can win in each province are read from ``votes`` in one pass into one
+    party-major block, and provinces with the same number of such lists share each vector
+    operation, so the cost per operation does not grow with the number of provinces.
+
+    Parameters
+    ----------
+    votes : np.ndarray, dims (row, province, party)
+        Votes, whole numbers >= 0.
+    m : np.ndarray of int, dims (province,)
+        District magnitudes.
+    rule : DistrictRule
+        Any object with the fields of :class:`forecast.spec.DistrictRule`.
+    valid : np.ndarray of float64, dims (province, row)
+        Valid votes per province and row.
+    allowed : np.ndarray of bool, optional, dims (party,) or (party, row)
+        Lists allowed to win seats.
+    lotteries : sequence of Lottery, optional
+        Each province's tie lottery, over the batch's rows; list order without them.
+    out : np.ndarray of int, dims (province, party, row)
+        Zeros on entry; receives the seats.
+    list_max : np.ndarray, optional, dims (province, party)
+        Each list's largest vote in each province over the rows, if the caller has it.
+    strict : bool
+        Raise for a district with seats but no votes for any allowed list; otherwise leave it
+        at zero seats and report it.
+
+    Returns
+    -------
+    list of (int, np.ndarray)
+        Province and rows of the districts with seats but no votes for any allowed list.
+    """
+    width, n_province, n = votes.shape
+    bar = _bar(m[:, None], valid, rule.threshold, rule.threshold_quotas)
+    if list_max is None:
+        list_max = votes.max(axis=0, initial=0)
+    cand = list_max >= bar.min(axis=1, initial=np.inf)[:, None]
+    if allowed is not None:
+        cand &= allowed if allowed.ndim == 1 else allowed.any(axis=1)
+    k = cand.sum(axis=1)
+    # Provinces grouped by their number of candidate lists (padded up to the group's largest
+    # with empty slots, col -1), each group's lists stacked list-major, all read in one pass.
+    groups = []
+    for where, size in _group_sizes(k, width):
+        rank = np.cumsum(cand[where], axis=1) - 1
+        cols = np.full((size, len(where)), -1)
+        j, c = np.nonzero(cand[where])
+        cols[rank[j, c], j] = c  # dims (list, province)
+        groups.append((where, cols))
+    index = np.concatenate([(w * n + np.maximum(c, 0)).reshape(-1) for w, c in groups])
+    stacked = np.empty((len(index), width))
+    stacked[...] = np.take(votes.reshape(width, n_province * n), index, axis=1).T
+    missing, start = [], 0
+    for where, cols in groups:
+        size, g = cols.shape
+        block = stacked[start : start + size * g].reshape(size, g * width)
+        start += size * g
+        pad = cols < 0
+        if pad.any():
+            block.reshape(size, g, width)[pad] = 0.0
+        ok = None
+        if allowed is not None and allowed.ndim == 2:
+            ok = np.take(allowed, np.maximum(cols, 0).reshape(-1), axis=0).reshape(size, -1)
+        kept, seats, empty = _allocate_block(
+            block, np.repeat(m[where].astype(np.float64), width), valid[where].reshape(-1),
+            bar[where].reshape(-1), rule, allowed=ok, n=n,
+            ties=_Ties(lotteries, where, cols, width, n),
+        )
+        if kept.size:
+            seats = seats.reshape(len(kept), g, width)
+            if pad[kept].any():
+                real = ~pad[kept]
+                out[np.broadcast_to(where, real.shape)[real], cols[kept][real]] = seats[real]
+            else:
+                out[where[None, :], cols[kept]] = seats
+        run, at = np.divmod(empty, width)
+        for j in np.unique(run):
+            p = int(where[j])
+            lost = _lift_threshold(
+                votes[:, p], int(m[p]), valid[p], None if allowed is None else allowed.T,
+                at[run == j], out[p], rule, None if lotteries is None else lotteries[p], strict,
+            )
+            if lost.size:
+                missing.append((p, lost))
+    return missing
+
+
+def _group_sizes(k: np.ndarray, width: int) -> list[tuple[np.ndarray, int]]:
+    """Group districts by number of candidate lists: (districts, padded size) per group.
+
+    Each group costs a fixed Python overhead (about ``2e4 / width`` list-rows of arithmetic)
+    and every district in it is padded to the group's largest size; the cheapest split of the
+    sorted sizes into runs is found by dynamic programming.
+    """
+    sizes, counts = np.unique(k, return_counts=True)
+    penalty = max(1.0, 2e4 / max(width, 1))
+    best = [0.0] + [np.inf] * len(sizes)  # best[i]: cheapest cost of the first i sizes
+    cut = [0] * (len(sizes) + 1)
+    for i in range(1, len(sizes) + 1):
+        for j in range(i):
+            cost = best[j] + penalty + sizes[i - 1] * counts[j:i].sum()
+            if cost < best[i]:
+                best[i], cut[i] = cost, j
+    bounds, i = [], len(sizes)
+    while i:
+        bounds.append((cut[i], i))
+        i = cut[i]
+    return [
+        (np.flatnonzero((k >= sizes[a]) & (k <= sizes[b - 1])), int(sizes[b - 1]))
+        for a, b in reversed(bounds)
+    ]
+
+
+def _allocate_block(
+    block: np.ndarray,
+    m: np.ndarray | int,
+    total: np.ndarray,
+    bar: np.ndarray,
+    rule: object,
+    *,
+    allowed: np.ndarray | None,
+    n: int,
+    ties: _Ties,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Seats of the lists of a block under one rule: (lists kept, their seats, empty rows).
+
+    ``block`` holds the votes of the lists that may win, dims (list, row), and is overwritten.
+    The seats (float64 whole numbers, dims (kept list, row)) leave out lists that win in no
+    row; empty rows have seats but no list reaching ``bar`` and get none here.
+    """
     eligible = block >= bar
-    if allowed is not None and allowed.ndim == 2:
-        eligible &= _gather(allowed, cols) > 0
+    if allowed is not None:
+        eligible &= allowed
     block *= eligible
+    kept = np.arange(len(block))
     keep = eligible.any(axis=1)
     if not keep.all():  # lists that pass in no row after all
-        cols, block, eligible = cols[keep], block[keep], eligible[keep]
+        kept, block, eligible = kept[keep], block[keep], eligible[keep]
     qualifying = block.sum(axis=0)
-    if rule.method in DIVISOR_METHODS and cols.size:
+    if rule.method in DIVISOR_METHODS and kept.size:
         # drop lists too small to win any highest-averages seat in any row
         floor = _divisor_floor(m, qualifying, n, _divisors(rule.method, rule.first_divisor))
         keep = (block >= floor).any(axis=1)
         if not keep.all():
-            cols, block, eligible = cols[keep], block[keep], eligible[keep]
+            kept, block, eligible = kept[keep], block[keep], eligible[keep]
             eligible &= block >= floor
             block *= eligible
             qualifying = block.sum(axis=0)
@@ -605,24 +796,21 @@ def allocate_batch(
     if empty.size:
         mf = np.broadcast_to(mf, total.shape).copy()
         mf[empty] = 0.0
-    if cols.size:
-        if rule.method in LR_METHODS:
-            seats = _lr_block(
-                block, eligible, mf, total, qualifying,
-                quota="hare" if rule.method == "hare_lr" else "droop", remainder=rule.remainder,
-                quota_base=rule.quota_base, cols=cols, n=n, lottery=lottery,
-            )
-        else:
-            seats = _divisor_block(
-                block, eligible, mf, qualifying,
-                divisors=_divisors(rule.method, rule.first_divisor), cols=cols, n=n,
-                lottery=lottery,
-            )
-        for k, c in enumerate(cols):
-            out[c] = seats[k]
-    if empty.size:
-        # no list reaches the threshold: allocate those rows as if there were none
-        _lift_threshold(rows, m, total, allowed, empty, out, rule, lottery)
+    if not kept.size:
+        return kept, None, empty
+    ties = ties.take(kept)
+    if rule.method in LR_METHODS:
+        seats = _lr_block(
+            block, eligible, mf, total, qualifying,
+            quota="hare" if rule.method == "hare_lr" else "droop", remainder=rule.remainder,
+            quota_base=rule.quota_base, ties=ties,
+        )
+    else:
+        seats = _divisor_block(
+            block, eligible, mf, qualifying,
+            divisors=_divisors(rule.method, rule.first_divisor), ties=ties,
+        )
+    return kept, seats, empty
 
 
 def _bar(m: np.ndarray, total: np.ndarray, share: float, quotas: float) -> np.ndarray:
@@ -658,30 +846,38 @@ def _divisor_floor(
 
 def _lift_threshold(
     rows: np.ndarray,
-    m: np.ndarray,
+    m: np.ndarray | int,
     total: np.ndarray,
     allowed: np.ndarray | None,
     empty: np.ndarray,
     out: np.ndarray,
     rule: object,
     lottery: Lottery | None,
-) -> None:
-    """Allocate rows where no list reaches the threshold among all allowed lists with votes."""
-    if rule.threshold == 0 and rule.threshold_quotas == 0:
-        raise _no_votes(m, int(empty[0]))
+    strict: bool,
+) -> np.ndarray:
+    """Allocate rows where no list reaches the threshold among all allowed lists with votes.
+
+    Returns the rows without votes for any allowed list (left at zero), or raises for the
+    first of them when ``strict``.
+    """
     sub = rows[empty]
     ok = sub > 0
     if allowed is not None:
         ok &= allowed if allowed.ndim == 1 else allowed[empty]
-    if not ok.any(axis=1).all():
-        raise _no_votes(m, int(empty[~ok.any(axis=1)][0]))
-    lifted = _Rule(rule.method, rule.first_divisor, 0.0, 0.0, rule.remainder, rule.quota_base)
-    seats = np.zeros(sub.T.shape, dtype=out.dtype)
-    allocate_batch(
-        sub, np.broadcast_to(m, total.shape)[empty], lifted, valid=total[empty], allowed=ok,
-        lottery=None if lottery is None else lottery.subset(empty), out=seats,
-    )
-    out[:, empty] = seats
+    voted = ok.any(axis=1)
+    if strict and not voted.all():
+        raise _no_votes(m, int(empty[~voted][0]))
+    lift = np.flatnonzero(voted)
+    if lift.size:
+        lifted = _Rule(rule.method, rule.first_divisor, 0.0, 0.0, rule.remainder, rule.quota_base)
+        seats = np.zeros((sub.shape[1], lift.size), dtype=out.dtype)
+        allocate_batch(
+            sub[lift], np.broadcast_to(m, total.shape)[empty[lift]], lifted,
+            valid=total[empty[lift]], allowed=ok[lift],
+            lottery=None if lottery is None else lottery.subset(empty[lift]), out=seats,
+        )
+        out[:, empty[lift]] = seats
+    return empty[~voted]
 
 
 def _no_votes(m: np.ndarray | int, row: int) -> ValueError:

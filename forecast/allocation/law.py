@@ -20,7 +20,12 @@ import xarray as xr
 from rich.table import Table
 
 from forecast import dims
-from forecast.allocation.kernels import Lottery, allocate_batch, passes_threshold
+from forecast.allocation.kernels import (
+    Lottery,
+    allocate_batch,
+    allocate_provinces,
+    passes_threshold,
+)
 from forecast.errors import DataError
 from forecast.spec import DistrictRule, ElectoralLaw, ForecastSpec, load_spec
 from forecast.tables import Column, count, read_table, slug, text, write_atomic
@@ -46,7 +51,10 @@ def allocate_seats(
     district rule (thresholds on the province's valid votes); reserved quota seats go to their
     quota lists; compensatory seats go by the national votes of the eligible lists. Lists named
     in ``law.pooled`` (such as ``other``, the sum of many small lists) count towards valid votes
-    and thresholds but never win a seat.
+    and thresholds but win no seat, except in a district where no list allowed to win has a
+    single vote: there the pooled lists (and lists below the national threshold, should they
+    alone have votes) compete by the same district rule, so that one extreme draw cannot stop
+    a forecast. Such (sample, province) cells are counted in ``attrs["n_pooled_fallback"]``.
 
     Parameters
     ----------
@@ -71,14 +79,15 @@ def allocate_seats(
         type that holds a district's seats (int8 up to 127), ``quota_seats``,
         ``compensatory_seats`` (int16) and ``seats`` (int64), dims (sample, party). ``party``
         is the input lists followed by the quota lists. Attrs ``sample_dims``, ``house_size``,
-        ``majority``.
+        ``majority``, ``n_pooled_fallback``.
 
     Raises
     ------
     ValueError
         If the magnitudes and reserved seats do not add up to the house size, the provinces of
-        ``votes`` and ``magnitude`` differ, a quota list also has votes, or (a bug) a draw's
-        seats do not add up to the house size.
+        ``votes`` and ``magnitude`` differ, a quota list also has votes, a district with seats
+        has no votes at all in some draw, or (a bug) a draw's seats do not add up to the house
+        size.
 
     Examples
     --------
@@ -120,18 +129,18 @@ def allocate_seats(
     if valid_votes is not None:
         inputs.append(valid_votes)
         core_dims.append([dims.PROVINCE])
-    district, quota_seats, compensatory, seats = xr.apply_ufunc(
+    district, quota_seats, compensatory, seats, fallback = xr.apply_ufunc(
         _allocate_numpy,
         *inputs,
         input_core_dims=core_dims,
-        output_core_dims=[[dims.PROVINCE, dims.PARTY]] + [[dims.PARTY]] * 3,
+        output_core_dims=[[dims.PROVINCE, dims.PARTY]] + [[dims.PARTY]] * 3 + [[dims.PROVINCE]],
         exclude_dims={dims.PARTY},
         kwargs={
             "law": law, "pooled": pooled, "quota": quota, "seed": seed, "chunk": chunk,
-            "small": small,
+            "small": small, "provinces": tuple(provinces),
         },
         dask="parallelized",
-        output_dtypes=[small, np.int64, np.int16, np.int64],
+        output_dtypes=[small, np.int64, np.int16, np.int64, bool],
         dask_gufunc_kwargs={"output_sizes": {dims.PARTY: len(quota)}},
     )
     party_coord = parties + quota_parties
@@ -148,8 +157,49 @@ def allocate_seats(
         "sample_dims": [dims.SAMPLE],
         "house_size": law.house_size,
         "majority": law.majority_seats,
+        "n_pooled_fallback": _count(fallback, votes, magnitude, valid_votes, law, pooled),
     }
     return dims.check(ds, "SeatDraws")
+
+
+def _count(
+    fallback: xr.DataArray,
+    votes: xr.DataArray,
+    magnitude: xr.DataArray,
+    valid_votes: xr.DataArray | None,
+    law: ElectoralLaw,
+    pooled: np.ndarray,
+) -> int:
+    """Count the cells that needed the pooled-list fallback.
+
+    Taken from the allocation when it is computed; for dask-backed votes it is found from the
+    votes alone, so that the lazy allocation does not run twice.
+    """
+    if isinstance(fallback.data, np.ndarray):
+        return int(fallback.values.sum())
+    inputs = [votes, magnitude] + ([] if valid_votes is None else [valid_votes])
+    core = [[dims.PROVINCE, dims.PARTY], [dims.PROVINCE]] + [[dims.PROVINCE]] * (len(inputs) - 2)
+    cells = xr.apply_ufunc(
+        _fallback_cells, *inputs, input_core_dims=core, output_core_dims=[[dims.PROVINCE]],
+        kwargs={"law": law, "pooled": pooled}, dask="parallelized", output_dtypes=[bool],
+    )
+    return int(cells.sum().compute())
+
+
+def _fallback_cells(
+    votes: np.ndarray,
+    magnitude: np.ndarray,
+    valid: np.ndarray | None = None,
+    *,
+    law: ElectoralLaw,
+    pooled: np.ndarray,
+) -> np.ndarray:
+    """(sample, province) cells with seats but no vote for any list allowed to win."""
+    national = _national(votes, votes.max(axis=0))
+    vt = (votes.sum(axis=2) if valid is None else valid).T.astype(np.float64)
+    allowed = _allowed(national, vt, pooled, law)
+    allowed = allowed[None, None, :] if allowed.ndim == 1 else allowed.T[:, None, :]
+    return ~((votes > 0) & allowed).any(axis=2) & (magnitude > 0)[None, :]
 
 
 def _check_votes(votes: xr.DataArray) -> xr.DataArray:
@@ -203,13 +253,16 @@ def _allocate_numpy(
     seed: int,
     chunk: int,
     small: type,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Apply the law to plain arrays: votes (sample, province, party) -> four seat arrays.
+    provinces: tuple[str, ...],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Apply the law to plain arrays: votes (sample, province, party) -> seat arrays.
 
-    Works chunk by chunk over samples, so the working memory does not grow with the draws;
-    within a chunk each province's district goes through the kernel as one batch. Seats are
-    written party-major, into (province, party, sample) and (party, sample) buffers whose rows
-    are contiguous, and returned as transposed views.
+    Works chunk by chunk over samples, so the working memory does not grow with the draws.
+    Each chunk's votes are read once, into a party-major float64 copy (province, party,
+    sample) from which the district totals, the national votes and every district's lists
+    are taken as contiguous runs. Seats are written party-major, into (province, party,
+    sample) and (party, sample) buffers, and returned as transposed views, with the
+    (sample, province) cells where only pooled lists had votes.
     """
     n_sample, n_province, n_party = votes.shape
     n_out = len(quota)
@@ -219,32 +272,38 @@ def _allocate_numpy(
     district = np.zeros((n_province, n_out, n_sample), dtype=small)
     compensatory = np.zeros((n_out, n_sample), dtype=np.int16)
     total = np.zeros((n_out, n_sample), dtype=np.int64)
+    fallback = np.zeros((n_sample, n_province), dtype=bool)
     m = magnitude.astype(np.int64)
     comp_rule = DistrictRule(method=law.compensatory.method)
     for start in range(0, n_sample, chunk):
         stop = min(start + chunk, n_sample)
         vc = votes[start:stop]
-        list_max = vc.max(axis=0)
-        if valid is None:  # (province, sample)
-            vt = np.einsum("spn->ps", vc).astype(np.float64)
-        else:
-            vt = np.ascontiguousarray(valid[start:stop].astype(np.float64).T)
-        rows = sample_index[start:stop]
-        national = np.einsum("spn->sn", vc)
+        list_max = vc.max(axis=0)  # (province, party)
+        national = _national(vc, list_max)  # (sample, party)
         if national.size and not national.min() >= 0:  # cheap check of the votes' sign
             raise ValueError("votes must be >= 0 and not NaN")
-        allowed = ~pooled
-        if law.national_threshold:
-            allowed = allowed & passes_threshold(
-                national, 1, valid=vt.sum(axis=0), share=law.national_threshold
+        if valid is None:
+            vt = np.einsum("spn->ps", vc).astype(np.float64)
+        else:
+            vt = np.ascontiguousarray(valid[start:stop].T, dtype=np.float64)
+        rows = sample_index[start:stop]
+        allowed = _allowed(national, vt, pooled, law)
+        lotteries = None
+        if tie_seed is not None:
+            lotteries = [Lottery(tie_seed, p, 0, rows) for p in range(n_province)]
+        out = district[:, :n_party, start:stop]
+        missing = allocate_provinces(
+            vc, m, law.district, valid=vt, allowed=allowed, lotteries=lotteries, out=out,
+            list_max=list_max, strict=False,
+        )
+        for p, lost in missing:
+            fallback[start + lost, p] = True
+            lottery = None if lotteries is None else lotteries[p]
+            _pooled_fallback(
+                vc[:, p], lost, int(m[p]), vt[p], allowed, pooled, law.district, lottery, out[p],
+                where=(rows, provinces[p]),
             )
-        for p in range(n_province):
-            lottery = None if tie_seed is None else Lottery(tie_seed, p, 0, rows)
-            allocate_batch(
-                vc[:, p], int(m[p]), law.district, valid=vt[p], allowed=allowed,
-                lottery=lottery, out=district[p, :n_party, start:stop], list_max=list_max[p],
-            )
-        won = district[:, :n_party, start:stop].sum(axis=0, dtype=np.int16)  # houses < 32768
+        won = out.sum(axis=0, dtype=np.int16)  # houses < 32768
         total[:n_party, start:stop] = won
         if law.compensatory.seats:
             # national votes of the lists that may win compensatory seats
@@ -253,8 +312,8 @@ def _allocate_numpy(
                 may_win = may_win & (won > 0).T
             lottery = None if tie_seed is None else Lottery(tie_seed, _COMPENSATORY_STREAM, 0, rows)
             allocate_batch(
-                national * may_win, law.compensatory.seats, comp_rule,
-                out=compensatory[:n_party, start:stop], lottery=lottery,
+                national * may_win, law.compensatory.seats, comp_rule, lottery=lottery,
+                out=compensatory[:n_party, start:stop],
                 list_max=list_max.sum(axis=0),  # an upper bound of each list's national votes
             )
             total[:, start:stop] += compensatory[:, start:stop]
@@ -266,7 +325,84 @@ def _allocate_numpy(
             f"not the house size {law.house_size}"
         )
     quota_seats = np.broadcast_to(quota, (n_sample, n_out))  # the same in every sample
-    return district.transpose(2, 0, 1), quota_seats, compensatory.T, total.T
+    return district.transpose(2, 0, 1), quota_seats, compensatory.T, total.T, fallback
+
+
+def _national(votes: np.ndarray, list_max: np.ndarray) -> np.ndarray:
+    """National votes per list, dims (sample, party), without overflow.
+
+    Summed in the votes' own type when the per-province maxima show that no sum can overflow
+    it (as with int32 votes of any real election), else in int64.
+    """
+    kind = votes.dtype.kind
+    if kind in "iu" and votes.dtype.itemsize < 8:
+        bound = list_max.astype(np.float64).sum(axis=0).max(initial=0)
+        if bound >= np.iinfo(votes.dtype).max:
+            return np.einsum("spn->sn", votes, dtype=np.int64)
+    return np.einsum("spn->sn", votes)
+
+
+def _allowed(
+    national: np.ndarray, valid: np.ndarray, pooled: np.ndarray, law: ElectoralLaw
+) -> np.ndarray:
+    """Lists allowed to win district seats: not pooled and above any national threshold.
+
+    ``national`` has dims (sample, party), ``valid`` (province, sample); the result has dims
+    (party,), or (party, sample) with a national threshold.
+    """
+    allowed = ~pooled
+    if law.national_threshold:
+        passing = passes_threshold(
+            national, 1, valid=valid.sum(axis=0), share=law.national_threshold
+        )
+        allowed = allowed[:, None] & passing.T
+    return allowed
+
+
+def _pooled_fallback(
+    votes: np.ndarray,
+    lost: np.ndarray,
+    m: int,
+    valid: np.ndarray,
+    allowed: np.ndarray,
+    pooled: np.ndarray,
+    rule: DistrictRule,
+    lottery: Lottery | None,
+    out: np.ndarray,
+    *,
+    where: tuple[np.ndarray, str],
+) -> None:
+    """Allocate districts where no list allowed to win has a vote, pooled lists included.
+
+    A forecast draw can leave every named list of a province without votes while the pooled
+    lists (an aggregate of many small lists) have some: there the pooled lists may win by the
+    same district rule, and lists below a national threshold as well if they alone have
+    votes. Only a district with seats and no votes at all is an error. ``votes`` has dims
+    (sample, party), ``out`` (party, sample); ``lost`` are the rows to allocate.
+    """
+    sub = votes[lost]
+    none = np.flatnonzero(sub.sum(axis=1) == 0)
+    if none.size:
+        rows, province = where
+        raise ValueError(
+            f"sample {int(rows[lost[none[0]]])}, province '{province}': a district with {m} "
+            f"seats has no votes at all"
+        )
+    wider = allowed | pooled if allowed.ndim == 1 else (allowed[:, lost] | pooled[:, None]).T
+    sub_lottery = None if lottery is None else lottery.subset(lost)
+    seats = np.zeros((votes.shape[1], lost.size), dtype=out.dtype)
+    still = allocate_batch(
+        sub, m, rule, valid=valid[lost], allowed=wider, lottery=sub_lottery, out=seats,
+        strict=False,
+    )
+    if still.size:  # only lists below the national threshold have votes
+        rest = np.zeros((votes.shape[1], still.size), dtype=out.dtype)
+        allocate_batch(
+            sub[still], m, rule, valid=valid[lost[still]], out=rest,
+            lottery=None if sub_lottery is None else sub_lottery.subset(still),
+        )
+        seats[:, still] = rest
+    out[:, lost] = seats
 
 
 def seats_from_table(
