@@ -283,3 +283,58 @@ def test_pooled_fallback_count_with_dask():
     lazy = allocate_seats(votes.chunk({"sample": 6}), MAGNITUDE, law)
     assert lazy.attrs["n_pooled_fallback"] == eager.attrs["n_pooled_fallback"] == 3
     assert (lazy["seats"].compute() == eager["seats"]).all()
+
+
+# --------------------------------------------------------------------------- compiled engine
+
+ENGINE_RULES = [
+    DistrictRule(method="hare_lr"),
+    DistrictRule(method="droop_lr", threshold=0.05, quota_base="valid"),
+    DistrictRule(method="hare_lr", threshold_quotas=1.0, quota_base="valid",
+                 remainder="vote_share"),
+    DistrictRule(method="hare_lr", threshold_quotas=1.0, quota_base="valid",
+                 remainder="highest_votes"),
+    DistrictRule(method="droop_lr", remainder="vote_share"),
+    DistrictRule(method="dhondt", threshold=0.1),
+    DistrictRule(method="sainte_lague", threshold_quotas=0.5),
+    DistrictRule(method="modified_sainte_lague", first_divisor=1.4),
+]
+
+
+@pytest.mark.parametrize("case", range(len(ENGINE_RULES)))
+def test_compiled_engine_gives_the_numpy_seats(case):
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(case)
+    provinces = [f"p{i}" for i in range(6)]
+    parties = [f"l{i}" for i in range(7)] + ["other"]
+    scale = (4, 30, 10**5)[case % 3]  # small numbers: many exact and near ties
+    votes = rng.integers(0, scale, (600, len(provinces), len(parties)))
+    votes[:, :, 0] += 1
+    cells = rng.integers(0, 600, 15), rng.integers(0, 6, 15)
+    votes[cells[0], cells[1], :-1] = 0  # only the pooled list has votes here
+    votes[cells[0], cells[1], -1] += 1
+    da = xr.DataArray(
+        votes, dims=("sample", "province", "party"),
+        coords={"sample": np.arange(600), "province": provinces, "party": parties},
+    )
+    magnitude = xr.DataArray(rng.integers(0, 12, 6), dims="province",
+                             coords={"province": provinces})
+    law = ElectoralLaw(
+        house_size=int(magnitude.sum()) + 3,
+        district=ENGINE_RULES[case],
+        compensatory=CompensatorySeats(
+            seats=3, method=("dhondt", "sainte_lague", "hare_lr")[case % 3],
+            eligible=("all", "district_winners")[case % 2],
+        ),
+        national_threshold=(0.0, 0.08)[case % 2],
+        tie_rule=("lottery", "list_order")[case // 2 % 2],
+        tie_seed=case,
+    )
+    valid = da.sum("party") + rng.integers(0, scale, (600, 6)) if case % 4 == 3 else None
+    kw = dict(valid_votes=valid, seed=case, chunk=(600, 97, 256)[case % 3])
+    numpy = allocate_seats(da, magnitude, law, engine="numpy", **kw)
+    compiled = allocate_seats(da, magnitude, law, engine="compiled", **kw)
+    for var in ("district_seats", "compensatory_seats", "seats"):
+        assert (numpy[var] == compiled[var]).all(), var
+    assert numpy.attrs == compiled.attrs
+    assert numpy.attrs["n_pooled_fallback"] > 0

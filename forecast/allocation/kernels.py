@@ -24,6 +24,7 @@ quotas and remainders are computed on whole numbers held in float64, whose ties 
 from __future__ import annotations
 
 import functools
+import importlib.util
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -106,7 +107,9 @@ class _Ties:
 
     A block's rows are runs of ``width`` rows; run ``j`` belongs to district ``districts[j]``,
     whose lists in the block are ``cols[:, j]`` (party indices, ascending, so list order is the
-    block's order) and whose lottery is ``lotteries[districts[j]]``.
+    block's order) and whose lottery is ``lotteries[districts[j]]``, over rows counted from
+    ``offset``. ``row_ids`` maps the rows of a block cut from a larger one to the larger
+    block's rows.
     """
 
     def __init__(
@@ -116,26 +119,40 @@ class _Ties:
         cols: np.ndarray,
         width: int,
         n: int,
+        row_ids: np.ndarray | None = None,
+        offset: int = 0,
     ) -> None:
         self.lotteries, self.districts, self.cols = lotteries, districts, cols
-        self.width, self.n = width, n
+        self.width, self.n, self.row_ids, self.offset = width, n, row_ids, offset
 
     def priority(self, rows: np.ndarray) -> np.ndarray:
         """Priority of the block's lists in the given rows, dims (row, list); lower wins."""
         k = self.cols.shape[0]
         if self.lotteries is None:
             return np.broadcast_to(np.arange(k), (len(rows), k))
+        if self.row_ids is not None:
+            rows = self.row_ids[rows]
         run, at = np.divmod(rows, self.width)
         out = np.empty((len(rows), k), dtype=np.int64)
         for j in np.unique(run):
             here = run == j
             lottery = self.lotteries[self.districts[j]]
-            out[here] = lottery.priority(at[here], self.n)[:, self.cols[:, j]]
+            out[here] = lottery.priority(self.offset + at[here], self.n)[:, self.cols[:, j]]
         return out
 
     def take(self, kept: np.ndarray) -> _Ties:
         """The same ties for the block's lists ``kept``."""
-        return _Ties(self.lotteries, self.districts, self.cols[kept], self.width, self.n)
+        return _Ties(
+            self.lotteries, self.districts, self.cols[kept], self.width, self.n, self.row_ids,
+            self.offset,
+        )
+
+    def rows(self, rows: np.ndarray) -> _Ties:
+        """The same ties for a block of the given rows of this one."""
+        ids = rows if self.row_ids is None else self.row_ids[rows]
+        return _Ties(
+            self.lotteries, self.districts, self.cols, self.width, self.n, ids, self.offset
+        )
 
 
 def _as_rows(
@@ -566,6 +583,7 @@ def allocate_batch(
     out: np.ndarray,
     list_max: np.ndarray | None = None,
     strict: bool = True,
+    compiled: bool = False,
 ) -> np.ndarray:
     """Allocate one batch of already checked rows of one district rule into ``out``.
 
@@ -595,6 +613,8 @@ def allocate_batch(
     strict : bool
         Raise for a row with seats but no votes for any allowed list; otherwise leave such
         rows at zero seats and return them.
+    compiled : bool
+        Run the rule through the compiled kernels (needs numba; same seats).
 
     Returns
     -------
@@ -620,7 +640,7 @@ def allocate_batch(
     ties = _Ties(None if lottery is None else (lottery,), np.zeros(1, int), cols[:, None],
                  len(rows), n)
     kept, seats, empty = _allocate_block(
-        _gather(rows, cols), m, total, bar, rule, allowed=ok, n=n, ties=ties
+        _gather(rows, cols), m, total, bar, rule, allowed=ok, n=n, ties=ties, compiled=compiled
     )
     for k, c in enumerate(cols[kept]):
         out[c] = seats[k]
@@ -641,6 +661,7 @@ def allocate_provinces(
     out: np.ndarray,
     list_max: np.ndarray | None = None,
     strict: bool = True,
+    compiled: bool = False,
 ) -> list[tuple[int, np.ndarray]]:
     """Allocate every province's district for a batch of draws, all provinces at once.
 
@@ -656,8 +677,8 @@ def allocate_provinces(
         District magnitudes.
     rule : DistrictRule
         Any object with the fields of :class:`forecast.spec.DistrictRule`.
-    valid : np.ndarray of float64, dims (province, row)
-        Valid votes per province and row.
+    valid : np.ndarray of float64, dims (row, province)
+        Valid votes per row and province.
     allowed : np.ndarray of bool, optional, dims (party,) or (party, row)
         Lists allowed to win seats.
     lotteries : sequence of Lottery, optional
@@ -669,65 +690,487 @@ def allocate_provinces(
     strict : bool
         Raise for a district with seats but no votes for any allowed list; otherwise leave it
         at zero seats and report it.
+    compiled : bool
+        Run largest-remainder rules through the compiled kernel (needs numba; same seats).
 
     Returns
     -------
     list of (int, np.ndarray)
         Province and rows of the districts with seats but no votes for any allowed list.
     """
-    width, n_province, n = votes.shape
-    bar = _bar(m[:, None], valid, rule.threshold, rule.threshold_quotas)
+    n_rows, n_province, n = votes.shape
+    if compiled:  # the kernel finds each row's threshold; here only the lowest per province
+        lowest = _bar(m, valid.min(axis=0, initial=np.inf), rule.threshold, rule.threshold_quotas)
+        mf = m.astype(np.float64)
+    else:
+        valid = np.ascontiguousarray(valid.T)  # dims (province, row)
+        bar = _bar(m[:, None], valid, rule.threshold, rule.threshold_quotas)
+        lowest = bar.min(axis=1, initial=np.inf)
     if list_max is None:
         list_max = votes.max(axis=0, initial=0)
-    cand = list_max >= bar.min(axis=1, initial=np.inf)[:, None]
+    cand = list_max >= lowest[:, None]
     if allowed is not None:
         cand &= allowed if allowed.ndim == 1 else allowed.any(axis=1)
     k = cand.sum(axis=1)
     # Provinces grouped by their number of candidate lists (padded up to the group's largest
-    # with empty slots, col -1), each group's lists stacked list-major, all read in one pass.
+    # with empty slots, col -1), each group's lists stacked list-major.
     groups = []
-    for where, size in _group_sizes(k, width):
+    for where, size in _group_sizes(k, min(n_rows, _WIDTH)):
         rank = np.cumsum(cand[where], axis=1) - 1
         cols = np.full((size, len(where)), -1)
         j, c = np.nonzero(cand[where])
         cols[rank[j, c], j] = c  # dims (list, province)
         groups.append((where, cols))
     index = np.concatenate([(w * n + np.maximum(c, 0)).reshape(-1) for w, c in groups])
-    stacked = np.empty((len(index), width))
-    stacked[...] = np.take(votes.reshape(width, n_province * n), index, axis=1).T
-    missing, start = [], 0
-    for where, cols in groups:
-        size, g = cols.shape
-        block = stacked[start : start + size * g].reshape(size, g * width)
-        start += size * g
-        pad = cols < 0
-        if pad.any():
-            block.reshape(size, g, width)[pad] = 0.0
-        ok = None
-        if allowed is not None and allowed.ndim == 2:
-            ok = np.take(allowed, np.maximum(cols, 0).reshape(-1), axis=0).reshape(size, -1)
-        kept, seats, empty = _allocate_block(
-            block, np.repeat(m[where].astype(np.float64), width), valid[where].reshape(-1),
-            bar[where].reshape(-1), rule, allowed=ok, n=n,
-            ties=_Ties(lotteries, where, cols, width, n),
-        )
-        if kept.size:
-            seats = seats.reshape(len(kept), g, width)
-            if pad[kept].any():
-                real = ~pad[kept]
-                out[np.broadcast_to(where, real.shape)[real], cols[kept][real]] = seats[real]
+    flat = votes.reshape(n_rows, n_province * n)
+    missing = []
+    # Rows in parts of _WIDTH, so that a part's blocks stay in the core's cache.
+    for first in range(0, n_rows, _WIDTH):
+        part = slice(first, min(first + _WIDTH, n_rows))
+        width = part.stop - first
+        stacked = np.empty((len(index), width))
+        stacked[...] = np.take(flat[part], index, axis=1).T  # every block in one pass
+        start = 0
+        for where, cols in groups:
+            size, g = cols.shape
+            block = stacked[start : start + size * g].reshape(size, g * width)
+            start += size * g
+            pad = cols < 0
+            if pad.any():
+                block.reshape(size, g, width)[pad] = 0.0
+            ok = None
+            if allowed is not None and allowed.ndim == 2:
+                ok = np.take(allowed[:, part], np.maximum(cols, 0).reshape(-1), axis=0)
+                ok = ok.reshape(size, g * width)
+            ties = _Ties(lotteries, where, cols, width, n, offset=first)
+            if compiled:
+                kept, seats, empty = _block_compiled(
+                    block, valid, where, first, mf, rule, allowed=ok, n=n, ties=ties
+                )
             else:
-                out[where[None, :], cols[kept]] = seats
-        run, at = np.divmod(empty, width)
-        for j in np.unique(run):
-            p = int(where[j])
-            lost = _lift_threshold(
-                votes[:, p], int(m[p]), valid[p], None if allowed is None else allowed.T,
-                at[run == j], out[p], rule, None if lotteries is None else lotteries[p], strict,
-            )
-            if lost.size:
-                missing.append((p, lost))
+                kept, seats, empty = _allocate_block(
+                    block, np.repeat(m[where].astype(np.float64), width),
+                    valid[where, part].reshape(-1), bar[where, part].reshape(-1), rule,
+                    allowed=ok, n=n, ties=ties,
+                )
+            if kept.size:
+                seats = seats.reshape(len(kept), g, width)
+                if pad[kept].any():
+                    real = ~pad[kept]
+                    where_kept = np.broadcast_to(where, real.shape)[real]
+                    out[where_kept, cols[kept][real], part] = seats[real]
+                else:
+                    out[where[None, :], cols[kept], part] = seats
+            run, at = np.divmod(empty, width)
+            for j in np.unique(run):
+                p = int(where[j])
+                lost = _lift_threshold(
+                    votes[:, p], int(m[p]), valid[:, p] if compiled else valid[p],
+                    None if allowed is None else allowed.T,
+                    first + at[run == j], out[p], rule,
+                    None if lotteries is None else lotteries[p], strict,
+                )
+                if lost.size:
+                    missing.append((p, lost))
     return missing
+
+
+# Rows per part of allocate_provinces: blocks of a few lists x provinces x _WIDTH rows stay in
+# a core's cache, while each vector operation still covers thousands of rows.
+_WIDTH = 4096
+
+
+# --------------------------------------------------------------------------- compiled path
+# The NumPy block functions above are the reference. For large batches the law can instead run
+# a largest-remainder block through one compiled function (numba) whose loops fuse the dozen
+# NumPy passes into a few. It settles every row without a tie at the cut and hands the others,
+# and the rows where no list qualifies, back to the NumPy functions and their tie rule, so the
+# two paths give the same seats (tests/test_law.py runs both on the same draws).
+
+_LR_REMAINDER = {"largest_remainder": 0, "highest_votes": 1, "vote_share": 2}
+_ALL_ALLOWED = np.zeros((0, 0), dtype=bool)
+_compiled_cache: dict[str, Callable] = {}
+
+
+def compiled_available() -> bool:
+    """Whether numba is installed, so that the compiled path can be used."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def _compiled(name: str) -> Callable:
+    """The numba-compiled version of a kernel (compiled once, cached on disk by numba)."""
+    fn = _compiled_cache.get(name)
+    if fn is None:
+        import numba
+
+        fn = numba.njit(cache=True, nogil=True, boundscheck=False)(globals()[name])
+        _compiled_cache[name] = fn
+    return fn
+
+
+def _block_compiled(
+    block: np.ndarray,
+    valid: np.ndarray,
+    where: np.ndarray,
+    first: int,
+    m: np.ndarray,
+    rule: object,
+    *,
+    allowed: np.ndarray | None,
+    n: int,
+    ties: _Ties,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_allocate_block` through :func:`_lr_rows` or :func:`_divisor_rows`.
+
+    The block's rows are runs of equal width, run ``j`` from district ``where[j]`` with ``m``
+    seats (dims (district,)) and valid votes ``valid[first:, where[j]]`` (dims (row,
+    district)); the kernels find each row's threshold from them.
+    """
+    k, width = block.shape
+    width //= len(where)
+    seats = np.empty_like(block)
+    status = np.zeros(block.shape[1], dtype=np.int8)
+    limits = _limits(rule)
+    common = (
+        block, valid, where.astype(np.int64), first, m, limits,
+        _ALL_ALLOWED if allowed is None else np.ascontiguousarray(allowed),
+    )
+    if rule.method in LR_METHODS:
+        _compiled("_lr_rows")(
+            *common, rule.method == "hare_lr", _LR_REMAINDER[rule.remainder],
+            rule.quota_base == "valid", seats, status,
+        )
+    else:
+        _compiled("_divisor_rows")(
+            *common, *_divisors(rule.method, rule.first_divisor), seats, status
+        )
+    tied = np.flatnonzero(status == 1)
+    if tied.size:  # the tie rule decides these rows: the NumPy path, on the same votes
+        run, at = np.divmod(tied, width)
+        total = valid[first + at, where[run]].astype(np.float64)
+        mt = m[where[run]]
+        kept, exact, _ = _allocate_block(
+            block[:, tied], mt, total, _bar(mt, total, rule.threshold, rule.threshold_quotas),
+            rule, allowed=None if allowed is None else allowed[:, tied], n=n,
+            ties=ties.rows(tied),
+        )
+        seats[:, tied] = 0.0
+        if exact is not None:
+            seats[np.ix_(kept, tied)] = exact
+    return np.arange(k), seats, np.flatnonzero(status == 2)
+
+
+def _limits(rule: object) -> tuple[float, float, float, float]:
+    """A rule's thresholds as exact fractions: (share a, b, quotas a, b) for the kernels."""
+    share = _ratio(rule.threshold, "threshold share") if rule.threshold > 0 else (0, 1)
+    quotas = (
+        _ratio(rule.threshold_quotas, "threshold in quotas")
+        if rule.threshold_quotas > 0 else (0, 1)
+    )
+    return float(share[0]), float(share[1]), float(quotas[0]), float(quotas[1])
+
+
+def _lr_rows(
+    block: np.ndarray,
+    valid: np.ndarray,
+    where: np.ndarray,
+    first: int,
+    m: np.ndarray,
+    limits: tuple[float, float, float, float],
+    allowed: np.ndarray,
+    hare: bool,
+    remainder: int,
+    base_valid: bool,
+    seats: np.ndarray,
+    status: np.ndarray,
+) -> None:
+    """Largest-remainder seats of a block in fused loops; compiled by :func:`_compiled`.
+
+    ``block`` (list, row): votes, overwritten with those of the qualifying lists (0 elsewhere);
+    its rows are runs of equal width, run ``j`` from district ``where[j]``, whose seats are
+    ``m[where[j]]`` and valid votes ``valid[first:, where[j]]``; ``limits`` the thresholds of
+    :func:`_limits`; ``allowed`` (list, row) bool, or (0, 0) for all; ``hare``,
+    ``base_valid`` flags and ``remainder`` a code of ``_LR_REMAINDER``, as in
+    :func:`_lr_block`. Writes ``seats`` (list, row) and ``status`` (row,): 0 settled, 1 a
+    possible tie at the cut (left to the NumPy path, which settles it exactly by the tie
+    rule), 2 no qualifying list.
+    """
+    k, n_rows = block.shape
+    runs = where.shape[0]
+    width = n_rows // runs
+    share_a, share_b, quotas_a, quotas_b = limits
+    bar = np.empty(n_rows)
+    mr = np.empty(n_rows)
+    vr = np.empty(n_rows)
+    for run in range(runs):
+        d = where[run]
+        for t in range(width):
+            r = run * width + t
+            total = np.float64(valid[first + t, d])
+            mr[r] = m[d]
+            vr[r] = total
+            # fewest votes to qualify, as _bar computes it
+            if share_a == 0.0 and quotas_a == 1.0 and quotas_b == 1.0:
+                bar[r] = max(np.ceil(total / max(m[d], 1.0)), 1.0)
+            else:
+                lowest = 1.0
+                if share_a > 0.0:
+                    lowest = max(lowest, np.ceil(total * share_a / share_b))
+                if quotas_a > 0.0:
+                    lowest = max(lowest, np.ceil(total * quotas_a / max(m[d] * quotas_b, 1.0)))
+                bar[r] = lowest
+    width = n_rows
+    qual = np.zeros(width)
+    count = np.zeros(width)
+    if allowed.shape[0] > 0:
+        for j in range(k):
+            for r in range(width):
+                if not allowed[j, r]:
+                    block[j, r] = 0.0
+    for j in range(k):
+        for r in range(width):
+            v = block[j, r]
+            ok = v >= bar[r]
+            block[j, r] = v if ok else 0.0
+            qual[r] += v if ok else 0.0
+            count[r] += 1.0 if ok else 0.0
+    share = np.empty(width)  # the seats shared at the current stage
+    for r in range(width):
+        share[r] = mr[r] if qual[r] > 0.0 else 0.0
+        if qual[r] == 0.0 and mr[r] > 0.0:
+            status[r] = 2
+    num = np.empty(width)
+    den = np.empty(width)
+    scale = np.empty(width)
+    used = np.empty(width)
+    frac = np.empty((k, width), dtype=np.float32)
+    seats[:] = 0.0
+    # vote_share: full quotas first, then the seats left go by Hare among the qualifying lists
+    stages = 2 if remainder == 2 else 1
+    stage_hare, stage_valid = hare, base_valid
+    for stage in range(stages):
+        if stage == 1:
+            stage_hare, stage_valid = True, False
+        for r in range(width):
+            total = vr[r] if stage_valid else qual[r]
+            if stage_hare:
+                num[r] = share[r]
+                den[r] = total
+            else:
+                num[r] = 1.0
+                den[r] = np.floor(total / (share[r] + 1.0)) + 1.0
+            scale[r] = num[r] * (1.0 + 2.0**-44) / max(den[r], 1.0)
+            used[r] = 0.0
+        last = stage == stages - 1
+        for j in range(k):
+            for r in range(width):
+                x = block[j, r] * scale[r]
+                q = np.floor(x)
+                seats[j, r] += q
+                used[r] += q
+                if last:  # the remainder as a fraction of the quota; non-qualifying lists last
+                    frac[j, r] = np.float32(x - q) if block[j, r] > 0.0 else np.float32(-1.0)
+        for r in range(width):
+            share[r] -= used[r]
+    # The seats still left: round by round to every qualifying list (except under Hare among
+    # the qualifying lists, which never needs a round), then one each by key.
+    rounds = np.zeros(width)
+    if not (stage_hare and not stage_valid and remainder != 1):
+        for r in range(width):
+            if count[r] > 0.0:
+                rounds[r] = np.floor(share[r] / count[r])
+                share[r] -= rounds[r] * count[r]
+    # Each qualifying list counts the lists whose key is at least its own less a tolerance
+    # (itself included) and wins if that count fits in the seats left, as in _top. A row where
+    # fewer lists win than seats are left has a near-tie at the cut: it is settled below on
+    # exact keys, and an exact tie is left to the tie rule. Remainders are ranked as float32
+    # fractions of a quota (exactly: as whole numbers v num - seats den), votes as themselves.
+    level = np.empty(width, dtype=np.int16)
+    won = np.zeros(width, dtype=np.int16)
+    chosen = np.zeros((k, width), dtype=np.int8)
+    tie = np.float32(1e-6)
+    for j in range(k):
+        level[:] = 0
+        if remainder == 1:
+            for i in range(k):
+                for r in range(width):
+                    level[r] += block[i, r] >= block[j, r] - 0.5
+        else:
+            for i in range(k):
+                for r in range(width):
+                    level[r] += frac[i, r] >= frac[j, r] - tie
+        for r in range(width):
+            if block[j, r] > 0.0 and level[r] <= share[r]:
+                chosen[j, r] = 1
+                won[r] += 1
+    exact = np.empty(k)
+    for r in range(width):
+        if won[r] >= share[r]:
+            continue
+        for j in range(k):
+            chosen[j, r] = 0
+            v = block[j, r]
+            if v == 0.0:
+                exact[j] = -1.0
+            elif remainder == 1:
+                exact[j] = v
+            else:
+                exact[j] = v * num[r] - np.floor(v * scale[r]) * den[r]
+        left = share[r]
+        while left > 0.0:
+            top, ways = -0.5, 0.0
+            for j in range(k):
+                if chosen[j, r] == 0 and exact[j] > top:
+                    top, ways = exact[j], 1.0
+                elif chosen[j, r] == 0 and exact[j] == top:
+                    ways += 1.0
+            if ways > left:
+                status[r] = 1
+                break
+            for j in range(k):
+                if chosen[j, r] == 0 and exact[j] == top:
+                    chosen[j, r] = 1
+            left -= ways
+    for j in range(k):
+        for r in range(width):
+            if block[j, r] > 0.0:
+                seats[j, r] += rounds[r] + chosen[j, r]
+
+
+def _divisor_rows(
+    block: np.ndarray,
+    valid: np.ndarray,
+    where: np.ndarray,
+    first: int,
+    m: np.ndarray,
+    limits: tuple[float, float, float, float],
+    allowed: np.ndarray,
+    c0: float,
+    c1: float,
+    c2: float,
+    seats: np.ndarray,
+    status: np.ndarray,
+) -> None:
+    """Highest-averages seats of a block in fused loops; compiled by :func:`_compiled`.
+
+    The arguments are those of :func:`_lr_rows` with the divisors of :func:`_divisors`; the
+    method is that of :func:`_divisor_block`: the seats at a whole-number divisor that hands out
+    at most ``m`` seats, then one seat at a time to the highest next quotient. A row where two
+    lists hold the best quotient at some step is left to the tie rule (status 1). Quotients of
+    whole numbers below 2**53 are equal as floats exactly when they are equal as fractions.
+    """
+    k, n_rows = block.shape
+    runs = where.shape[0]
+    width = n_rows // runs
+    share_a, share_b, quotas_a, quotas_b = limits
+    bar = np.empty(n_rows)
+    mr = np.empty(n_rows)
+    vr = np.empty(n_rows)
+    for run in range(runs):
+        d = where[run]
+        for t in range(width):
+            r = run * width + t
+            total = np.float64(valid[first + t, d])
+            mr[r] = m[d]
+            vr[r] = total
+            # fewest votes to qualify, as _bar computes it
+            if share_a == 0.0 and quotas_a == 1.0 and quotas_b == 1.0:
+                bar[r] = max(np.ceil(total / max(m[d], 1.0)), 1.0)
+            else:
+                lowest = 1.0
+                if share_a > 0.0:
+                    lowest = max(lowest, np.ceil(total * share_a / share_b))
+                if quotas_a > 0.0:
+                    lowest = max(lowest, np.ceil(total * quotas_a / max(m[d] * quotas_b, 1.0)))
+                bar[r] = lowest
+    width = n_rows
+    qual = np.zeros(width)
+    count = np.zeros(width)
+    if allowed.shape[0] > 0:
+        for j in range(k):
+            for r in range(width):
+                if not allowed[j, r]:
+                    block[j, r] = 0.0
+    for j in range(k):
+        for r in range(width):
+            v = block[j, r]
+            ok = v >= bar[r]
+            block[j, r] = v if ok else 0.0
+            qual[r] += v if ok else 0.0
+            count[r] += 1.0 if ok else 0.0
+    share = np.empty(width)  # the seats to hand out
+    for r in range(width):
+        share[r] = mr[r] if qual[r] > 0.0 else 0.0
+        if qual[r] == 0.0 and mr[r] > 0.0:
+            status[r] = 2
+    # Lower bound at a whole-number divisor, as in _divisor_block (rows that overshoot retry
+    # with more slack, and finally with the safe divisor T / (c2 (M - k))).
+    lam = np.empty(width)
+    used = np.zeros(width)
+    for r in range(width):
+        estimate = c2 * share[r] + count[r] * (c1 - c2 / 2.0)
+        lam[r] = max(np.floor(qual[r] / max(estimate, 1.0)), 1.0) if estimate > 0 else np.inf
+    for j in range(k):
+        for r in range(width):
+            v = block[j, r]
+            more = np.floor(max(v - c1 * lam[r], 0.0) / (c2 * lam[r]))
+            got = 1.0 + more if v >= c0 * lam[r] else 0.0
+            seats[j, r] = got
+            used[r] += got
+    for r in range(width):
+        if used[r] <= share[r]:
+            continue
+        estimate = c2 * share[r] + count[r] * (c1 - c2 / 2.0)
+        for attempt in range(3):
+            if attempt < 2:
+                denominator = estimate - c2 * (attempt + 1)
+                divisor = np.floor(qual[r] / max(denominator, 1.0))
+            else:
+                denominator = c2 * (share[r] - count[r])
+                divisor = np.ceil(qual[r] / max(denominator, 1.0))
+            divisor = max(divisor, 1.0) if denominator > 0 else np.inf
+            total = 0.0
+            for j in range(k):
+                v = block[j, r]
+                more = np.floor(max(v - c1 * divisor, 0.0) / (c2 * divisor))
+                total += 1.0 + more if v >= c0 * divisor else 0.0
+            if total <= share[r] or attempt == 2:
+                used[r] = 0.0
+                for j in range(k):
+                    v = block[j, r]
+                    more = np.floor(max(v - c1 * divisor, 0.0) / (c2 * divisor))
+                    seats[j, r] = 1.0 + more if v >= c0 * divisor else 0.0
+                    used[r] += seats[j, r]
+                break
+    # The seats left, one at a time to the highest next quotient.
+    left = np.empty(width)
+    steps = 0.0
+    for r in range(width):
+        left[r] = share[r] - used[r]
+        steps = max(steps, left[r])
+    quotient = np.empty((k, width))
+    best = np.empty(width)
+    ways = np.empty(width)
+    given = np.empty(width)
+    for step in range(int(steps)):
+        best[:] = 0.0
+        for j in range(k):
+            for r in range(width):
+                d = c1 + c2 * seats[j, r] if seats[j, r] > 0.0 else c0
+                quotient[j, r] = block[j, r] / d
+                best[r] = max(best[r], quotient[j, r])
+        ways[:] = 0.0
+        given[:] = 0.0
+        for j in range(k):
+            for r in range(width):
+                if step < left[r] and block[j, r] > 0.0 and quotient[j, r] == best[r]:
+                    ways[r] += 1.0
+                    if given[r] == 0.0:
+                        seats[j, r] += 1.0
+                        given[r] = 1.0
+        for r in range(width):
+            if ways[r] > 1.0:
+                status[r] = 1
 
 
 def _group_sizes(k: np.ndarray, width: int) -> list[tuple[np.ndarray, int]]:
@@ -743,7 +1186,7 @@ def _group_sizes(k: np.ndarray, width: int) -> list[tuple[np.ndarray, int]]:
     cut = [0] * (len(sizes) + 1)
     for i in range(1, len(sizes) + 1):
         for j in range(i):
-            cost = best[j] + penalty + sizes[i - 1] * counts[j:i].sum()
+            cost = best[j] + penalty + sizes[i - 1] * (1 + sizes[i - 1] / 4) * counts[j:i].sum()
             if cost < best[i]:
                 best[i], cut[i] = cost, j
     bounds, i = [], len(sizes)
@@ -766,13 +1209,21 @@ def _allocate_block(
     allowed: np.ndarray | None,
     n: int,
     ties: _Ties,
+    compiled: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Seats of the lists of a block under one rule: (lists kept, their seats, empty rows).
 
     ``block`` holds the votes of the lists that may win, dims (list, row), and is overwritten.
     The seats (float64 whole numbers, dims (kept list, row)) leave out lists that win in no
-    row; empty rows have seats but no list reaching ``bar`` and get none here.
+    row; empty rows have seats but no list reaching ``bar`` and get none here. ``compiled``
+    runs the rule through :func:`_lr_rows` or :func:`_divisor_rows` (same seats, fewer
+    passes).
     """
+    if compiled and block.size and np.ndim(m) == 0:  # one district: one run of rows
+        return _block_compiled(
+            block, np.asarray(total, dtype=np.float64)[:, None], np.zeros(1, dtype=np.int64), 0,
+            np.full(1, float(m)), rule, allowed=allowed, n=n, ties=ties,
+        )
     eligible = block >= bar
     if allowed is not None:
         eligible &= allowed

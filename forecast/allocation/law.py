@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -24,6 +24,7 @@ from forecast.allocation.kernels import (
     Lottery,
     allocate_batch,
     allocate_provinces,
+    compiled_available,
     passes_threshold,
 )
 from forecast.errors import DataError
@@ -43,7 +44,8 @@ def allocate_seats(
     *,
     valid_votes: xr.DataArray | None = None,
     seed: int = 0,
-    chunk: int = 8192,
+    chunk: int = 16384,
+    engine: Literal["auto", "numpy", "compiled"] = "auto",
 ) -> xr.Dataset:
     """Seats of every list in every draw under a whole electoral law.
 
@@ -71,6 +73,11 @@ def allocate_seats(
         Combined with ``law.tie_seed`` for the tie lottery.
     chunk : int
         Draws per batch; bounds the working memory.
+    engine : str
+        ``numpy``: the NumPy kernels only (the reference). ``compiled``: largest-remainder
+        districts through a numba-compiled kernel, ties and empty districts through the NumPy
+        kernels (the same seats, faster). ``auto``: compiled when numba is installed and there
+        are at least ``chunk`` draws.
 
     Returns
     -------
@@ -129,6 +136,11 @@ def allocate_seats(
     if valid_votes is not None:
         inputs.append(valid_votes)
         core_dims.append([dims.PROVINCE])
+    if engine == "auto":
+        many = votes.sizes[dims.SAMPLE] >= chunk
+        engine = "compiled" if many and compiled_available() else "numpy"
+    elif engine not in ("numpy", "compiled"):
+        raise ValueError(f"engine must be 'auto', 'numpy' or 'compiled', not {engine!r}")
     district, quota_seats, compensatory, seats, fallback = xr.apply_ufunc(
         _allocate_numpy,
         *inputs,
@@ -137,7 +149,7 @@ def allocate_seats(
         exclude_dims={dims.PARTY},
         kwargs={
             "law": law, "pooled": pooled, "quota": quota, "seed": seed, "chunk": chunk,
-            "small": small, "provinces": tuple(provinces),
+            "small": small, "provinces": tuple(provinces), "compiled": engine == "compiled",
         },
         dask="parallelized",
         output_dtypes=[small, np.int64, np.int16, np.int64, bool],
@@ -196,7 +208,7 @@ def _fallback_cells(
 ) -> np.ndarray:
     """(sample, province) cells with seats but no vote for any list allowed to win."""
     national = _national(votes, votes.max(axis=0))
-    vt = (votes.sum(axis=2) if valid is None else valid).T.astype(np.float64)
+    vt = (votes.sum(axis=2) if valid is None else valid).astype(np.float64)
     allowed = _allowed(national, vt, pooled, law)
     allowed = allowed[None, None, :] if allowed.ndim == 1 else allowed.T[:, None, :]
     return ~((votes > 0) & allowed).any(axis=2) & (magnitude > 0)[None, :]
@@ -254,6 +266,7 @@ def _allocate_numpy(
     chunk: int,
     small: type,
     provinces: tuple[str, ...],
+    compiled: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Apply the law to plain arrays: votes (sample, province, party) -> seat arrays.
 
@@ -282,10 +295,10 @@ def _allocate_numpy(
         national = _national(vc, list_max)  # (sample, party)
         if national.size and not national.min() >= 0:  # cheap check of the votes' sign
             raise ValueError("votes must be >= 0 and not NaN")
-        if valid is None:
-            vt = np.einsum("spn->ps", vc).astype(np.float64)
+        if valid is None:  # (sample, province)
+            vt = np.einsum("spn->sp", vc).astype(np.float64)
         else:
-            vt = np.ascontiguousarray(valid[start:stop].T, dtype=np.float64)
+            vt = np.ascontiguousarray(valid[start:stop], dtype=np.float64)
         rows = sample_index[start:stop]
         allowed = _allowed(national, vt, pooled, law)
         lotteries = None
@@ -294,16 +307,16 @@ def _allocate_numpy(
         out = district[:, :n_party, start:stop]
         missing = allocate_provinces(
             vc, m, law.district, valid=vt, allowed=allowed, lotteries=lotteries, out=out,
-            list_max=list_max, strict=False,
+            list_max=list_max, strict=False, compiled=compiled,
         )
         for p, lost in missing:
             fallback[start + lost, p] = True
             lottery = None if lotteries is None else lotteries[p]
             _pooled_fallback(
-                vc[:, p], lost, int(m[p]), vt[p], allowed, pooled, law.district, lottery, out[p],
-                where=(rows, provinces[p]),
+                vc[:, p], lost, int(m[p]), vt[:, p], allowed, pooled, law.district, lottery,
+                out[p], where=(rows, provinces[p]),
             )
-        won = out.sum(axis=0, dtype=np.int16)  # houses < 32768
+        won = _seats_won(out, m)
         total[:n_party, start:stop] = won
         if law.compensatory.seats:
             # national votes of the lists that may win compensatory seats
@@ -313,7 +326,7 @@ def _allocate_numpy(
             lottery = None if tie_seed is None else Lottery(tie_seed, _COMPENSATORY_STREAM, 0, rows)
             allocate_batch(
                 national * may_win, law.compensatory.seats, comp_rule, lottery=lottery,
-                out=compensatory[:n_party, start:stop],
+                out=compensatory[:n_party, start:stop], compiled=compiled,
                 list_max=list_max.sum(axis=0),  # an upper bound of each list's national votes
             )
             total[:, start:stop] += compensatory[:, start:stop]
@@ -326,6 +339,26 @@ def _allocate_numpy(
         )
     quota_seats = np.broadcast_to(quota, (n_sample, n_out))  # the same in every sample
     return district.transpose(2, 0, 1), quota_seats, compensatory.T, total.T, fallback
+
+
+def _seats_won(out: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """District seats of each list summed over provinces, dims (party, sample), int16.
+
+    ``out`` has dims (province, party, sample). Runs of provinces whose magnitudes add up to
+    what ``out``'s small type holds are summed in that type (no conversion), then the runs'
+    sums in int16 (houses < 32768).
+    """
+    top = np.iinfo(out.dtype).max
+    won, start = None, 0
+    while start < len(m):
+        stop, seats = start + 1, int(m[start])
+        while stop < len(m) and seats + m[stop] <= top:
+            seats += int(m[stop])
+            stop += 1
+        part = out[start:stop].sum(axis=0, dtype=out.dtype)
+        won = part.astype(np.int16) if won is None else np.add(won, part, dtype=np.int16)
+        start = stop
+    return np.zeros(out.shape[1:], dtype=np.int16) if won is None else won
 
 
 def _national(votes: np.ndarray, list_max: np.ndarray) -> np.ndarray:
@@ -347,13 +380,13 @@ def _allowed(
 ) -> np.ndarray:
     """Lists allowed to win district seats: not pooled and above any national threshold.
 
-    ``national`` has dims (sample, party), ``valid`` (province, sample); the result has dims
+    ``national`` has dims (sample, party), ``valid`` (sample, province); the result has dims
     (party,), or (party, sample) with a national threshold.
     """
     allowed = ~pooled
     if law.national_threshold:
         passing = passes_threshold(
-            national, 1, valid=valid.sum(axis=0), share=law.national_threshold
+            national, 1, valid=valid.sum(axis=1), share=law.national_threshold
         )
         allowed = allowed[:, None] & passing.T
     return allowed
