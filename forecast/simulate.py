@@ -95,7 +95,10 @@ def simulate_votes(
     }
     out = xr.Dataset(
         {
-            "votes": ((dims.SAMPLE, dims.PROVINCE, dims.PARTY), votes.astype(np.int64)),
+            "votes": (
+                (dims.SAMPLE, dims.PROVINCE, dims.PARTY),
+                votes.astype(np.int32 if votes.max(initial=0) < 2**31 else np.int64),
+            ),
             "valid_votes": ((dims.SAMPLE, dims.PROVINCE), valid.astype(np.int64)),
             "turnout": ((dims.SAMPLE, dims.PROVINCE), turnout),
         },
