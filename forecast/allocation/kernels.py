@@ -870,6 +870,41 @@ def _limits(rule: object) -> tuple[float, float, float, float]:
     return float(share[0]), float(share[1]), float(quotas[0]), float(quotas[1])
 
 
+def national_and_max(votes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """National votes of each list and its largest vote in each province, in one compiled pass.
+
+    Parameters
+    ----------
+    votes : np.ndarray, dims (row, province, party)
+        Votes (C-contiguous).
+
+    Returns
+    -------
+    tuple of np.ndarray
+        National votes, dims (row, party), int64 (float64 for float votes), and the largest
+        vote of each list in each province over the rows, dims (province, party).
+    """
+    kind = np.int64 if votes.dtype.kind in "iub" else np.float64
+    national = np.empty((votes.shape[0], votes.shape[2]), dtype=kind)
+    list_max = np.zeros(votes.shape[1:], dtype=votes.dtype)
+    _compiled("_national_rows")(np.ascontiguousarray(votes), national, list_max)
+    return national, list_max
+
+
+def _national_rows(votes: np.ndarray, national: np.ndarray, list_max: np.ndarray) -> None:
+    """Sum ``votes`` over provinces into ``national`` and take maxima over rows into
+    ``list_max`` (zeros on entry); compiled by :func:`_compiled`."""
+    rows, provinces, parties = votes.shape
+    for s in range(rows):
+        for j in range(parties):
+            national[s, j] = 0
+        for p in range(provinces):
+            for j in range(parties):
+                v = votes[s, p, j]
+                national[s, j] += v
+                list_max[p, j] = max(list_max[p, j], v)
+
+
 def _lr_rows(
     block: np.ndarray,
     valid: np.ndarray,

@@ -25,6 +25,7 @@ from forecast.allocation.kernels import (
     allocate_batch,
     allocate_provinces,
     compiled_available,
+    national_and_max,
     passes_threshold,
 )
 from forecast.errors import DataError
@@ -291,8 +292,11 @@ def _allocate_numpy(
     for start in range(0, n_sample, chunk):
         stop = min(start + chunk, n_sample)
         vc = votes[start:stop]
-        list_max = vc.max(axis=0)  # (province, party)
-        national = _national(vc, list_max)  # (sample, party)
+        if compiled:  # national (sample, party), list_max (province, party)
+            national, list_max = national_and_max(vc)
+        else:
+            list_max = vc.max(axis=0)
+            national = _national(vc, list_max)
         if national.size and not national.min() >= 0:  # cheap check of the votes' sign
             raise ValueError("votes must be >= 0 and not NaN")
         if valid is None:  # (sample, province)
