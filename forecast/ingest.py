@@ -34,6 +34,8 @@ PROVINCES = (
     Column("province_name", text),
     Column("iso_3166_2", text, required=False, allow_empty=True),
     Column("aliases", text, required=False, allow_empty=True),
+    Column("tile_row", count, required=False, allow_empty=True),
+    Column("tile_col", count, required=False, allow_empty=True),
 )
 PARTIES = (
     Column("party", slug),
@@ -186,10 +188,8 @@ def _check_votes_within_valid(path: Path, votes: list[dict[str, Any]], turnout: 
             )
 
 
-def _read_provinces(spec: ForecastSpec, prov: dict[str, Any]) -> tuple[list[str], list[str]]:
-    path = spec.resolve(spec.data.provinces)
-    rows = _table(path, PROVINCES, ("province",), prov, spec.root)
-    return [r["province"] for r in rows], [r["province_name"] for r in rows]
+def _read_provinces(spec: ForecastSpec, prov: dict[str, Any]) -> list[dict[str, Any]]:
+    return _table(spec.resolve(spec.data.provinces), PROVINCES, ("province",), prov, spec.root)
 
 
 def _read_communities(spec: ForecastSpec, provinces: list[str], prov: dict[str, Any]) -> xr.DataArray | None:
@@ -239,11 +239,14 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
         ``community_share`` (province, community) when the spec names a communities table
         (NaN = unknown) with coord ``majority_community`` (province; a community slug,
         ``mixed``, or empty) from the table's qualitative labels;
-        coords ``province_name``, ``party_name``, ``bloc``; attrs ``target_election`` and
+        coords ``province_name``, ``party_name``, ``bloc`` (and ``tile_row``, ``tile_col``
+        when the provinces table gives a tile layout); attrs ``target_election`` and
         ``provenance`` (JSON of every sidecar read).
     """
     prov: dict[str, Any] = {}
-    provinces, province_names = _read_provinces(spec, prov)
+    province_rows = _read_provinces(spec, prov)
+    provinces = [r["province"] for r in province_rows]
+    province_names = [r["province_name"] for r in province_rows]
     tables = [
         read_election_folder(spec.resolve(e.path), e.id, provinces, root=spec.root)
         for e in spec.evidence
@@ -321,6 +324,11 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
             "provenance": json.dumps(prov, sort_keys=True),
         },
     )
+    if all(r["tile_row"] is not None and r["tile_col"] is not None for r in province_rows):
+        ds = ds.assign_coords(
+            tile_row=(dims.PROVINCE, [r["tile_row"] for r in province_rows]),
+            tile_col=(dims.PROVINCE, [r["tile_col"] for r in province_rows]),
+        )
     communities = _read_communities(spec, provinces, prov)
     if communities is not None:
         ds["community_share"] = communities.assign_coords({dims.PROVINCE: provinces})
