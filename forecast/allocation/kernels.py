@@ -639,11 +639,17 @@ def allocate_batch(
     ok = _gather(allowed, cols) > 0 if allowed is not None and allowed.ndim == 2 else None
     ties = _Ties(None if lottery is None else (lottery,), np.zeros(1, int), cols[:, None],
                  len(rows), n)
-    kept, seats, empty = _allocate_block(
-        _gather(rows, cols), m, total, bar, rule, allowed=ok, n=n, ties=ties, compiled=compiled
-    )
-    for k, c in enumerate(cols[kept]):
-        out[c] = seats[k]
+    if compiled and np.ndim(m) == 0 and cols.size:  # one district: one run of rows
+        empty = _block_compiled(
+            _gather(rows, cols), cols[:, None], total[:, None], np.zeros(1, dtype=np.int64), 0,
+            np.full(1, float(m)), rule, allowed=ok, n=n, ties=ties, out=out[None],
+        )
+    else:
+        kept, seats, empty = _allocate_block(
+            _gather(rows, cols), m, total, bar, rule, allowed=ok, n=n, ties=ties
+        )
+        for k, c in enumerate(cols[kept]):
+            out[c] = seats[k]
     if empty.size:
         # no list reaches the threshold: allocate those rows as if there were none
         return _lift_threshold(rows, m, total, allowed, empty, out, rule, lottery, strict)
@@ -744,8 +750,9 @@ def allocate_provinces(
                 ok = ok.reshape(size, g * width)
             ties = _Ties(lotteries, where, cols, width, n, offset=first)
             if compiled:
-                kept, seats, empty = _block_compiled(
-                    block, valid, where, first, mf, rule, allowed=ok, n=n, ties=ties
+                empty = _block_compiled(
+                    block, cols, valid, where, first, mf, rule, allowed=ok, n=n, ties=ties,
+                    out=out,
                 )
             else:
                 kept, seats, empty = _allocate_block(
@@ -753,14 +760,14 @@ def allocate_provinces(
                     valid[where, part].reshape(-1), bar[where, part].reshape(-1), rule,
                     allowed=ok, n=n, ties=ties,
                 )
-            if kept.size:
-                seats = seats.reshape(len(kept), g, width)
-                if pad[kept].any():
+                if kept.size:
+                    seats = seats.reshape(len(kept), g, width)
                     real = ~pad[kept]
-                    where_kept = np.broadcast_to(where, real.shape)[real]
-                    out[where_kept, cols[kept][real], part] = seats[real]
-                else:
-                    out[where[None, :], cols[kept], part] = seats
+                    if real.all():
+                        out[where[None, :], cols[kept], part] = seats
+                    else:
+                        district = np.broadcast_to(where, real.shape)[real]
+                        out[district, cols[kept][real], part] = seats[real]
             run, at = np.divmod(empty, width)
             for j in np.unique(run):
                 p = int(where[j])
@@ -777,7 +784,7 @@ def allocate_provinces(
 
 # Rows per part of allocate_provinces: blocks of a few lists x provinces x _WIDTH rows stay in
 # a core's cache, while each vector operation still covers thousands of rows.
-_WIDTH = 4096
+_WIDTH = 2048
 
 
 # --------------------------------------------------------------------------- compiled path
@@ -790,6 +797,7 @@ _WIDTH = 4096
 _LR_REMAINDER = {"largest_remainder": 0, "highest_votes": 1, "vote_share": 2}
 _ALL_ALLOWED = np.zeros((0, 0), dtype=bool)
 _compiled_cache: dict[str, Callable] = {}
+_HELPERS = ("_scatter_rows",)
 
 
 def compiled_available() -> bool:
@@ -798,18 +806,26 @@ def compiled_available() -> bool:
 
 
 def _compiled(name: str) -> Callable:
-    """The numba-compiled version of a kernel (compiled once, cached on disk by numba)."""
+    """The numba-compiled version of a kernel (compiled once, cached on disk by numba).
+
+    The helpers the kernels call are compiled first and take the place of their Python
+    functions in this module, where the kernels find them.
+    """
     fn = _compiled_cache.get(name)
     if fn is None:
         import numba
 
-        fn = numba.njit(cache=True, nogil=True, boundscheck=False)(globals()[name])
-        _compiled_cache[name] = fn
+        jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+        for helper in _HELPERS:
+            if helper not in _compiled_cache:
+                _compiled_cache[helper] = globals()[helper] = jit(globals()[helper])
+        fn = _compiled_cache[name] = jit(globals()[name])
     return fn
 
 
 def _block_compiled(
     block: np.ndarray,
+    cols: np.ndarray,
     valid: np.ndarray,
     where: np.ndarray,
     first: int,
@@ -819,45 +835,48 @@ def _block_compiled(
     allowed: np.ndarray | None,
     n: int,
     ties: _Ties,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_allocate_block` through :func:`_lr_rows` or :func:`_divisor_rows`.
+    out: np.ndarray,
+) -> np.ndarray:
+    """Allocate a block through :func:`_lr_rows` or :func:`_divisor_rows` into ``out``.
 
-    The block's rows are runs of equal width, run ``j`` from district ``where[j]`` with ``m``
-    seats (dims (district,)) and valid votes ``valid[first:, where[j]]`` (dims (row,
-    district)); the kernels find each row's threshold from them.
+    The block's rows are runs of equal width, run ``j`` from district ``where[j]`` (lists
+    ``cols[:, j]``, -1: none) with ``m`` seats (dims (district,)) and valid votes
+    ``valid[first:, where[j]]`` (dims (row, district)); the kernels find each row's threshold
+    from them and write the seats into ``out`` (district, party, row) from row ``first``.
+    Rows with a tie at the cut are settled by the NumPy kernels and the tie rule. Returns the
+    rows with seats but no qualifying list (left at zero).
     """
-    k, width = block.shape
-    width //= len(where)
-    seats = np.empty_like(block)
+    width = block.shape[1] // len(where)
     status = np.zeros(block.shape[1], dtype=np.int8)
-    limits = _limits(rule)
     common = (
-        block, valid, where.astype(np.int64), first, m, limits,
+        block, valid, where.astype(np.int64), first, m, _limits(rule),
         _ALL_ALLOWED if allowed is None else np.ascontiguousarray(allowed),
     )
     if rule.method in LR_METHODS:
         _compiled("_lr_rows")(
             *common, rule.method == "hare_lr", _LR_REMAINDER[rule.remainder],
-            rule.quota_base == "valid", seats, status,
+            rule.quota_base == "valid", cols, out, status,
         )
     else:
         _compiled("_divisor_rows")(
-            *common, *_divisors(rule.method, rule.first_divisor), seats, status
+            *common, *_divisors(rule.method, rule.first_divisor), cols, out, status
         )
     tied = np.flatnonzero(status == 1)
-    if tied.size:  # the tie rule decides these rows: the NumPy path, on the same votes
+    if tied.size:  # the tie rule decides these rows: the NumPy kernels, on the same votes
         run, at = np.divmod(tied, width)
         total = valid[first + at, where[run]].astype(np.float64)
         mt = m[where[run]]
-        kept, exact, _ = _allocate_block(
+        kept, seats, _ = _allocate_block(
             block[:, tied], mt, total, _bar(mt, total, rule.threshold, rule.threshold_quotas),
             rule, allowed=None if allowed is None else allowed[:, tied], n=n,
             ties=ties.rows(tied),
         )
-        seats[:, tied] = 0.0
-        if exact is not None:
-            seats[np.ix_(kept, tied)] = exact
-    return np.arange(k), seats, np.flatnonzero(status == 2)
+        if seats is not None:
+            real = cols[kept][:, run] >= 0  # dims (kept list, tied row)
+            district = np.broadcast_to(where[run], real.shape)[real]
+            rows = np.broadcast_to(first + at, real.shape)[real]
+            out[district, cols[kept][:, run][real], rows] = seats[real]
+    return np.flatnonzero(status == 2)
 
 
 def _limits(rule: object) -> tuple[float, float, float, float]:
@@ -905,6 +924,32 @@ def _national_rows(votes: np.ndarray, national: np.ndarray, list_max: np.ndarray
                 list_max[p, j] = max(list_max[p, j], v)
 
 
+def _scatter_rows(
+    seats: np.ndarray,
+    cols: np.ndarray,
+    where: np.ndarray,
+    first: int,
+    status: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Write the seats of a block's settled rows (status 0) into ``out`` (district, party, row).
+
+    The block's rows are runs of equal width, run ``j`` from district ``where[j]`` starting at
+    row ``first`` of ``out``; its lists are ``cols[:, j]`` (-1: none).
+    """
+    k, runs = cols.shape
+    width = seats.shape[1] // runs
+    for run in range(runs):
+        d = where[run]
+        for j in range(k):
+            c = cols[j, run]
+            if c < 0:
+                continue
+            for t in range(width):
+                if status[run * width + t] == 0:
+                    out[d, c, first + t] = seats[j, run * width + t]
+
+
 def _lr_rows(
     block: np.ndarray,
     valid: np.ndarray,
@@ -916,7 +961,8 @@ def _lr_rows(
     hare: bool,
     remainder: int,
     base_valid: bool,
-    seats: np.ndarray,
+    cols: np.ndarray,
+    out: np.ndarray,
     status: np.ndarray,
 ) -> None:
     """Largest-remainder seats of a block in fused loops; compiled by :func:`_compiled`.
@@ -926,7 +972,8 @@ def _lr_rows(
     ``m[where[j]]`` and valid votes ``valid[first:, where[j]]``; ``limits`` the thresholds of
     :func:`_limits`; ``allowed`` (list, row) bool, or (0, 0) for all; ``hare``,
     ``base_valid`` flags and ``remainder`` a code of ``_LR_REMAINDER``, as in
-    :func:`_lr_block`. Writes ``seats`` (list, row) and ``status`` (row,): 0 settled, 1 a
+    :func:`_lr_block`. Writes the seats of settled rows into ``out`` (district, party, row)
+    for the lists ``cols`` (list, run; -1 none), and ``status`` (row,): 0 settled, 1 a
     possible tie at the cut (left to the NumPy path, which settles it exactly by the tie
     rule), 2 no qualifying list.
     """
@@ -955,6 +1002,7 @@ def _lr_rows(
                     lowest = max(lowest, np.ceil(total * quotas_a / max(m[d] * quotas_b, 1.0)))
                 bar[r] = lowest
     width = n_rows
+    seats = np.zeros((k, width))
     qual = np.zeros(width)
     count = np.zeros(width)
     if allowed.shape[0] > 0:
@@ -979,7 +1027,6 @@ def _lr_rows(
     scale = np.empty(width)
     used = np.empty(width)
     frac = np.empty((k, width), dtype=np.float32)
-    seats[:] = 0.0
     # vote_share: full quotas first, then the seats left go by Hare among the qualifying lists
     stages = 2 if remainder == 2 else 1
     stage_hare, stage_valid = hare, base_valid
@@ -1070,6 +1117,7 @@ def _lr_rows(
         for r in range(width):
             if block[j, r] > 0.0:
                 seats[j, r] += rounds[r] + chosen[j, r]
+    _scatter_rows(seats, cols, where, first, status, out)
 
 
 def _divisor_rows(
@@ -1083,7 +1131,8 @@ def _divisor_rows(
     c0: float,
     c1: float,
     c2: float,
-    seats: np.ndarray,
+    cols: np.ndarray,
+    out: np.ndarray,
     status: np.ndarray,
 ) -> None:
     """Highest-averages seats of a block in fused loops; compiled by :func:`_compiled`.
@@ -1119,6 +1168,7 @@ def _divisor_rows(
                     lowest = max(lowest, np.ceil(total * quotas_a / max(m[d] * quotas_b, 1.0)))
                 bar[r] = lowest
     width = n_rows
+    seats = np.zeros((k, width))
     qual = np.zeros(width)
     count = np.zeros(width)
     if allowed.shape[0] > 0:
@@ -1206,6 +1256,7 @@ def _divisor_rows(
         for r in range(width):
             if ways[r] > 1.0:
                 status[r] = 1
+    _scatter_rows(seats, cols, where, first, status, out)
 
 
 def _group_sizes(k: np.ndarray, width: int) -> list[tuple[np.ndarray, int]]:
@@ -1244,21 +1295,13 @@ def _allocate_block(
     allowed: np.ndarray | None,
     n: int,
     ties: _Ties,
-    compiled: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Seats of the lists of a block under one rule: (lists kept, their seats, empty rows).
 
     ``block`` holds the votes of the lists that may win, dims (list, row), and is overwritten.
     The seats (float64 whole numbers, dims (kept list, row)) leave out lists that win in no
-    row; empty rows have seats but no list reaching ``bar`` and get none here. ``compiled``
-    runs the rule through :func:`_lr_rows` or :func:`_divisor_rows` (same seats, fewer
-    passes).
+    row; empty rows have seats but no list reaching ``bar`` and get none here.
     """
-    if compiled and block.size and np.ndim(m) == 0:  # one district: one run of rows
-        return _block_compiled(
-            block, np.asarray(total, dtype=np.float64)[:, None], np.zeros(1, dtype=np.int64), 0,
-            np.full(1, float(m)), rule, allowed=allowed, n=n, ties=ties,
-        )
     eligible = block >= bar
     if allowed is not None:
         eligible &= allowed

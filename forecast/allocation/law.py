@@ -85,9 +85,9 @@ def allocate_seats(
     xr.Dataset
         ``SeatDraws``: ``district_seats`` (sample, province, party) in the smallest integer
         type that holds a district's seats (int8 up to 127), ``quota_seats``,
-        ``compensatory_seats`` (int16) and ``seats`` (int64), dims (sample, party). ``party``
-        is the input lists followed by the quota lists. Attrs ``sample_dims``, ``house_size``,
-        ``majority``, ``n_pooled_fallback``.
+        ``compensatory_seats`` and ``seats`` (int16, or int64 for a house of 32,768 seats or
+        more), dims (sample, party). ``party`` is the input lists followed by the quota lists.
+        Attrs ``sample_dims``, ``house_size``, ``majority``, ``n_pooled_fallback``.
 
     Raises
     ------
@@ -127,7 +127,8 @@ def allocate_seats(
         if [str(p) for p in valid_votes[dims.PROVINCE].values] != provinces:
             valid_votes = valid_votes.reindex({dims.PROVINCE: provinces})
     sample_index = xr.DataArray(np.arange(votes.sizes[dims.SAMPLE]), dims=dims.SAMPLE)
-    quota = np.zeros(len(parties) + len(quota_parties), dtype=np.int64)
+    seat_type = np.int16 if law.house_size <= np.iinfo(np.int16).max else np.int64
+    quota = np.zeros(len(parties) + len(quota_parties), dtype=seat_type)
     for q in law.quota:
         quota[len(parties) + quota_parties.index(q.party)] += q.seats
     # district seats in the smallest integer type that holds them: the largest array returned
@@ -153,7 +154,7 @@ def allocate_seats(
             "small": small, "provinces": tuple(provinces), "compiled": engine == "compiled",
         },
         dask="parallelized",
-        output_dtypes=[small, np.int64, np.int16, np.int64, bool],
+        output_dtypes=[small, seat_type, seat_type, seat_type, bool],
         dask_gufunc_kwargs={"output_sizes": {dims.PARTY: len(quota)}},
     )
     party_coord = parties + quota_parties
@@ -284,8 +285,8 @@ def _allocate_numpy(
     if law.tie_rule == "lottery":
         tie_seed = int(np.random.SeedSequence([law.tie_seed, seed]).generate_state(1)[0])
     district = np.zeros((n_province, n_out, n_sample), dtype=small)
-    compensatory = np.zeros((n_out, n_sample), dtype=np.int16)
-    total = np.zeros((n_out, n_sample), dtype=np.int64)
+    compensatory = np.zeros((n_out, n_sample), dtype=quota.dtype)
+    total = np.zeros((n_out, n_sample), dtype=quota.dtype)
     fallback = np.zeros((n_sample, n_province), dtype=bool)
     m = magnitude.astype(np.int64)
     comp_rule = DistrictRule(method=law.compensatory.method)
@@ -320,7 +321,7 @@ def _allocate_numpy(
                 vc[:, p], lost, int(m[p]), vt[:, p], allowed, pooled, law.district, lottery,
                 out[p], where=(rows, provinces[p]),
             )
-        won = _seats_won(out, m)
+        won = _seats_won(out, m, total.dtype)
         total[:n_party, start:stop] = won
         if law.compensatory.seats:
             # national votes of the lists that may win compensatory seats
@@ -345,12 +346,12 @@ def _allocate_numpy(
     return district.transpose(2, 0, 1), quota_seats, compensatory.T, total.T, fallback
 
 
-def _seats_won(out: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """District seats of each list summed over provinces, dims (party, sample), int16.
+def _seats_won(out: np.ndarray, m: np.ndarray, kind: type) -> np.ndarray:
+    """District seats of each list summed over provinces, dims (party, sample), type ``kind``.
 
     ``out`` has dims (province, party, sample). Runs of provinces whose magnitudes add up to
     what ``out``'s small type holds are summed in that type (no conversion), then the runs'
-    sums in int16 (houses < 32768).
+    sums in ``kind``, which holds the house.
     """
     top = np.iinfo(out.dtype).max
     won, start = None, 0
@@ -360,9 +361,9 @@ def _seats_won(out: np.ndarray, m: np.ndarray) -> np.ndarray:
             seats += int(m[stop])
             stop += 1
         part = out[start:stop].sum(axis=0, dtype=out.dtype)
-        won = part.astype(np.int16) if won is None else np.add(won, part, dtype=np.int16)
+        won = part.astype(kind) if won is None else np.add(won, part, dtype=kind)
         start = stop
-    return np.zeros(out.shape[1:], dtype=np.int16) if won is None else won
+    return np.zeros(out.shape[1:], dtype=kind) if won is None else won
 
 
 def _national(votes: np.ndarray, list_max: np.ndarray) -> np.ndarray:
