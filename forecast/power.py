@@ -25,7 +25,7 @@ from forecast.spec import ForecastSpec
 __all__ = ["power_indices", "power_kernel"]
 
 CI_PROB = 0.9
-_CHUNK_CELLS = 1 << 21  # samples x bitmasks per chunk: about 8 MB of float32, cache-sized
+_CHUNK_CELLS = 1 << 20  # samples x bitmasks per chunk: 4 MB of float32
 
 
 def _index_weights(n: int) -> np.ndarray:
@@ -39,6 +39,15 @@ def _index_weights(n: int) -> np.ndarray:
     banzhaf = np.where(member, 1.0, -1.0)
     shapley = np.where(member, joined[:, None], -left[:, None])
     return np.concatenate([banzhaf, shapley], axis=1)
+
+
+def _half_sums(part: np.ndarray) -> np.ndarray:
+    """Seat totals of every bitmask over the columns of ``part``: array (sample, 2**columns)."""
+    sums = np.zeros((len(part), 1 << part.shape[1]), dtype=np.float32)
+    for j in range(part.shape[1]):
+        lo = 1 << j
+        np.add(sums[:, :lo], part[:, j : j + 1], out=sums[:, lo : 2 * lo])
+    return sums
 
 
 def power_kernel(weights: np.ndarray, quota: int) -> tuple[np.ndarray, np.ndarray]:
@@ -60,21 +69,28 @@ def power_kernel(weights: np.ndarray, quota: int) -> tuple[np.ndarray, np.ndarra
     x = np.asarray(weights, dtype=np.float32)
     n_sample, n = x.shape
     mat = _index_weights(n).astype(np.float32)
-    out = np.empty((n_sample, 2 * n), dtype=np.float64)
+    out = np.empty((n_sample, 2 * n), dtype=np.float32)
     chunk = max(1, _CHUNK_CELLS >> n)
+    # Bitmask m = high * 2**low_bits + low: a coalition wins when the seats of its low actors
+    # reach the quota less the seats of its high actors. Subset sums of each half are small
+    # (2**6 columns for 12 actors); one broadcast comparison writes the 0/1 matrix.
+    low_bits = n // 2
     buf = np.empty((min(chunk, n_sample), 1 << n), dtype=np.float32)
     # Small products run fastest on one BLAS thread; more threads only contend.
     with threadpool_limits(limits=1, user_api="blas"):
         for a in range(0, n_sample, chunk):
             part = x[a : a + chunk]
             win = buf[: len(part)]
-            # Seat totals of every bitmask less (quota - 1): positive exactly when winning.
-            win[:, 0] = 1 - quota
-            for j in range(n):
-                lo = 1 << j
-                np.add(win[:, :lo], part[:, j : j + 1], out=win[:, lo : 2 * lo])
-            np.clip(win, 0.0, 1.0, out=win)
-            out[a : a + len(part)] = win @ mat
+            low = _half_sums(part[:, :low_bits])
+            need = quota - _half_sums(part[:, low_bits:])
+            np.greater_equal(
+                low[:, None, :],
+                need[:, :, None],
+                out=win.reshape(len(part), need.shape[1], low.shape[1]),
+                casting="unsafe",
+            )
+            np.matmul(win, mat, out=out[a : a + len(part)])
+    out = out.astype(np.float64)
     swings = out[:, :n]
     shapley = out[:, n:]
     with np.errstate(invalid="ignore", divide="ignore"):
