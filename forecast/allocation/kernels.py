@@ -19,12 +19,20 @@ quotient" loops. Each kernel
 
 Arithmetic is exact for vote counts below about 10**8 per list and magnitudes below 10**4:
 quotas and remainders are computed on whole numbers held in float64, whose ties are exact ties.
+
+For a whole law, :func:`allocate_provinces` allocates every province of a batch of draws at
+once: provinces with the same number of lists that can win share each vector operation. The
+law can also run the same arithmetic through compiled kernels (numba, when installed), whose
+fused loops replace a dozen NumPy passes over a block by a few. The NumPy functions remain the
+reference: the compiled kernels hand every row with a tie at the cut, or without a qualifying
+list, back to them, and the tests run both on the same draws.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.util
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -39,8 +47,10 @@ __all__ = [
     "allocate_batch",
     "allocate_district",
     "allocate_provinces",
+    "compiled_available",
     "highest_averages",
     "largest_remainder",
+    "national_and_max",
     "passes_threshold",
 ]
 
@@ -789,7 +799,7 @@ _WIDTH = 2048
 
 # --------------------------------------------------------------------------- compiled path
 # The NumPy block functions above are the reference. For large batches the law can instead run
-# a largest-remainder block through one compiled function (numba) whose loops fuse the dozen
+# a block through one compiled function (numba) per method family, whose loops fuse the dozen
 # NumPy passes into a few. It settles every row without a tie at the cut and hands the others,
 # and the rows where no list qualifies, back to the NumPy functions and their tie rule, so the
 # two paths give the same seats (tests/test_law.py runs both on the same draws).
@@ -797,6 +807,7 @@ _WIDTH = 2048
 _LR_REMAINDER = {"largest_remainder": 0, "highest_votes": 1, "vote_share": 2}
 _ALL_ALLOWED = np.zeros((0, 0), dtype=bool)
 _compiled_cache: dict[str, Callable] = {}
+_compile_lock = threading.Lock()
 _HELPERS = ("_scatter_rows",)
 
 
@@ -815,11 +826,14 @@ def _compiled(name: str) -> Callable:
     if fn is None:
         import numba
 
-        jit = numba.njit(cache=True, nogil=True, boundscheck=False)
-        for helper in _HELPERS:
-            if helper not in _compiled_cache:
-                _compiled_cache[helper] = globals()[helper] = jit(globals()[helper])
-        fn = _compiled_cache[name] = jit(globals()[name])
+        with _compile_lock:  # dask may call from several threads at once
+            jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+            for helper in _HELPERS:
+                if helper not in _compiled_cache:
+                    globals()[helper] = jit(globals()[helper])
+                    _compiled_cache[helper] = globals()[helper]
+            fn = _compiled_cache.get(name) or jit(globals()[name])
+            _compiled_cache[name] = fn
     return fn
 
 
