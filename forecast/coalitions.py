@@ -264,22 +264,34 @@ def member_seats(w: np.ndarray, members: np.ndarray, *, largest: bool = False) -
     np.ndarray, shape (coalition, sample)
         Seats (int16 or int32) or actor indices (int8).
     """
-    small = np.int16 if w.size == 0 or w.max() < np.iinfo(np.int16).max else np.int32
-    wt = np.ascontiguousarray(w.T, dtype=small)
-    out = np.empty((len(members), w.shape[0]), dtype=np.int8 if largest else small)
+    n_actor = w.shape[1]
+    top = int(w.max()) if w.size else 0
+    if not largest:
+        small = np.int16 if top < np.iinfo(np.int16).max else np.int32
+        wt = np.ascontiguousarray(w.T, dtype=small)
+    else:
+        # Key seats * n + (n - 1 - j): its maximum over the members is the member with most
+        # seats, ties to the earlier actor (the one with more mean seats).
+        small = np.int16 if (top + 1) * n_actor < np.iinfo(np.int16).max else np.int32
+        wt = np.ascontiguousarray(w.T, dtype=small) * small(n_actor)
+        wt += np.arange(n_actor - 1, -1, -1, dtype=small)[:, None]
+    best = np.empty((len(members), w.shape[0]), dtype=small)
+    reduce = np.maximum if largest else np.minimum
     for c, row in enumerate(members):
         idx = np.flatnonzero(row)
-        if not largest:
-            np.min(wt[idx], axis=0, out=out[c])
+        out = best[c]
+        if len(idx) == 1:
+            out[:] = wt[idx[0]]
             continue
-        # Running maximum over the members in actor order: strict '>' keeps earlier actors on ties.
-        best = wt[idx[0]].copy()
-        out[c] = idx[0]
-        for j in idx[1:]:
-            more = wt[j] > best
-            np.copyto(best, wt[j], where=more)
-            out[c][more] = j
-    return out
+        reduce(wt[idx[0]], wt[idx[1]], out=out)
+        for j in idx[2:]:
+            reduce(out, wt[j], out=out)
+    if not largest:
+        return best
+    # Decode the actor index: n - 1 - (key mod n).
+    np.remainder(best, small(n_actor), out=best)
+    np.subtract(small(n_actor - 1), best, out=best)
+    return best.astype(np.int8)
 
 
 def int_quantiles(x: np.ndarray, probs: list[float]) -> np.ndarray:

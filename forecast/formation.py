@@ -44,6 +44,7 @@ CI_PROB = 0.9
 _FORMATION_STREAM = 1
 _DURATION_STREAM = 2
 _MIN_EXPONENT = 0.2
+_BLOCK_CELLS = 1 << 19  # coalitions x samples per block of the softmax: 2 MB of float32
 
 _MS = (
     "Martin & Stevenson 2010 (APSR 104(3), 'The conditional impact of incumbency on government "
@@ -282,14 +283,26 @@ def predict_formation(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: int) 
         + (bits & 2 > 0) * beta["minimal_winning"]
         + (bits & 4 > 0) * beta["largest"]
     ).astype(np.float32)
-    utility += np.take_along_axis(lookup, code, axis=0)
-    utility -= utility.max(axis=0)
-    np.exp(utility, out=utility)
-    utility /= utility.sum(axis=0)
+    # Sample-major lookup, flat: cell (c, s) reads lookup_flat[8 s + code[c, s]].
+    lookup_flat = np.ascontiguousarray(lookup.T).ravel()
+    n_coalition = len(members)
+    u = rng.random(n_sample)
+    formed = np.empty(n_sample, dtype=np.intp)
+    # Softmax over coalitions and the drawn government, in blocks of samples that stay in cache;
+    # every step is per sample, summing coalitions in order as a cumulative sum would.
+    block = max(1, _BLOCK_CELLS // max(n_coalition, 1))
+    for a in range(0, n_sample, block):
+        cols = slice(a, min(a + block, n_sample))
+        ub = utility[:, cols]
+        offset = (np.arange(cols.start, cols.stop, dtype=np.int32) * 8)[None, :]
+        ub += np.take(lookup_flat, code[:, cols] + offset)
+        ub -= ub.max(axis=0)
+        np.exp(ub, out=ub)
+        ub /= ub.sum(axis=0)
+        cum = np.cumsum(ub, axis=0)
+        drawn = (cum < u[cols] * cum[-1]).sum(axis=0)
+        formed[cols] = np.minimum(drawn, n_coalition - 1)
     p = utility
-    cum = np.cumsum(p, axis=0)
-    u = rng.random(n_sample) * cum[-1]
-    formed = np.minimum((cum < u).sum(axis=0), len(members) - 1)
     pm_of = member_seats(w, members, largest=True)
     n_actor = members.shape[1]
     p_pm = np.zeros(n_actor)
