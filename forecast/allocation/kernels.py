@@ -693,8 +693,8 @@ def allocate_provinces(
         District magnitudes.
     rule : DistrictRule
         Any object with the fields of :class:`forecast.spec.DistrictRule`.
-    valid : np.ndarray of float64, dims (row, province)
-        Valid votes per row and province.
+    valid : np.ndarray, dims (row, province)
+        Valid votes per row and province (whole numbers).
     allowed : np.ndarray of bool, optional, dims (party,) or (party, row)
         Lists allowed to win seats.
     lotteries : sequence of Lottery, optional
@@ -716,10 +716,11 @@ def allocate_provinces(
     """
     n_rows, n_province, n = votes.shape
     if compiled:  # the kernel finds each row's threshold; here only the lowest per province
-        lowest = _bar(m, valid.min(axis=0, initial=np.inf), rule.threshold, rule.threshold_quotas)
+        fewest = valid.min(axis=0) if len(valid) else np.zeros(n_province)
+        lowest = _bar(m, fewest.astype(np.float64), rule.threshold, rule.threshold_quotas)
         mf = m.astype(np.float64)
     else:
-        valid = np.ascontiguousarray(valid.T)  # dims (province, row)
+        valid = np.ascontiguousarray(valid.T, dtype=np.float64)  # dims (province, row)
         bar = _bar(m[:, None], valid, rule.threshold, rule.threshold_quotas)
         lowest = bar.min(axis=1, initial=np.inf)
     if list_max is None:

@@ -301,9 +301,9 @@ def _allocate_numpy(
         if national.size and not national.min() >= 0:  # cheap check of the votes' sign
             raise ValueError("votes must be >= 0 and not NaN")
         if valid is None:  # (sample, province)
-            vt = np.einsum("spn->sp", vc).astype(np.float64)
+            vt = np.einsum("spn->sp", vc)
         else:
-            vt = np.ascontiguousarray(valid[start:stop], dtype=np.float64)
+            vt = np.ascontiguousarray(valid[start:stop])
         rows = sample_index[start:stop]
         allowed = _allowed(national, vt, pooled, law)
         lotteries = None
