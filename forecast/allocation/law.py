@@ -75,10 +75,11 @@ def allocate_seats(
     chunk : int
         Draws per batch; bounds the working memory.
     engine : str
-        ``numpy``: the NumPy kernels only (the reference). ``compiled``: largest-remainder
-        districts through a numba-compiled kernel, ties and empty districts through the NumPy
-        kernels (the same seats, faster). ``auto``: compiled when numba is installed and there
-        are at least ``chunk`` draws.
+        ``numpy``: the NumPy kernels only (the reference). ``compiled``: district and
+        compensatory seats and national sums through numba-compiled kernels, with ties and
+        districts without a qualifying list through the NumPy kernels (the same seats,
+        faster). ``auto``: compiled when numba is installed and there are at least ``chunk``
+        draws (below that, compiling would cost more than it saves).
 
     Returns
     -------
@@ -147,14 +148,14 @@ def allocate_seats(
         _allocate_numpy,
         *inputs,
         input_core_dims=core_dims,
-        output_core_dims=[[dims.PROVINCE, dims.PARTY]] + [[dims.PARTY]] * 3 + [[dims.PROVINCE]],
+        output_core_dims=[[dims.PROVINCE, dims.PARTY]] + [[dims.PARTY]] * 3 + [[]],
         exclude_dims={dims.PARTY},
         kwargs={
             "law": law, "pooled": pooled, "quota": quota, "seed": seed, "chunk": chunk,
             "small": small, "provinces": tuple(provinces), "compiled": engine == "compiled",
         },
         dask="parallelized",
-        output_dtypes=[small, seat_type, seat_type, seat_type, bool],
+        output_dtypes=[small, seat_type, seat_type, seat_type, np.int16],
         dask_gufunc_kwargs={"output_sizes": {dims.PARTY: len(quota)}},
     )
     party_coord = parties + quota_parties
@@ -273,11 +274,11 @@ def _allocate_numpy(
     """Apply the law to plain arrays: votes (sample, province, party) -> seat arrays.
 
     Works chunk by chunk over samples, so the working memory does not grow with the draws.
-    Each chunk's votes are read once, into a party-major float64 copy (province, party,
-    sample) from which the district totals, the national votes and every district's lists
-    are taken as contiguous runs. Seats are written party-major, into (province, party,
-    sample) and (party, sample) buffers, and returned as transposed views, with the
-    (sample, province) cells where only pooled lists had votes.
+    Each chunk's votes are read for the national votes and each list's largest vote per
+    province (one pass when compiled), then every province's district goes through
+    :func:`allocate_provinces`. Seats are written party-major, into (province, party, sample)
+    and (party, sample) buffers, and returned as transposed views, with the number of
+    districts per sample where only pooled lists had votes.
     """
     n_sample, n_province, n_party = votes.shape
     n_out = len(quota)
@@ -287,7 +288,7 @@ def _allocate_numpy(
     district = np.zeros((n_province, n_out, n_sample), dtype=small)
     compensatory = np.zeros((n_out, n_sample), dtype=quota.dtype)
     total = np.zeros((n_out, n_sample), dtype=quota.dtype)
-    fallback = np.zeros((n_sample, n_province), dtype=bool)
+    fallback = np.zeros(n_sample, dtype=np.int16)  # districts that needed the pooled lists
     m = magnitude.astype(np.int64)
     comp_rule = DistrictRule(method=law.compensatory.method)
     for start in range(0, n_sample, chunk):
@@ -315,7 +316,7 @@ def _allocate_numpy(
             list_max=list_max, strict=False, compiled=compiled,
         )
         for p, lost in missing:
-            fallback[start + lost, p] = True
+            fallback[start + lost] += 1
             lottery = None if lotteries is None else lotteries[p]
             _pooled_fallback(
                 vc[:, p], lost, int(m[p]), vt[:, p], allowed, pooled, law.district, lottery,
