@@ -299,8 +299,14 @@ def predict_formation(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: int) 
         ub -= ub.max(axis=0)
         np.exp(ub, out=ub)
         ub /= ub.sum(axis=0)
-        cum = np.cumsum(ub, axis=0)
-        drawn = (cum < u[cols] * cum[-1]).sum(axis=0)
+        # The government drawn: how many running sums (a cumulative sum over coalitions, in
+        # order, as float32) fall below the uniform draw times the total.
+        target = u[cols] * ub.sum(axis=0)
+        running = np.zeros(ub.shape[1], dtype=np.float32)
+        drawn = np.zeros(ub.shape[1], dtype=np.intp)
+        for row in ub:
+            running += row
+            drawn += running < target
         formed[cols] = np.minimum(drawn, n_coalition - 1)
     p = utility
     pm_of = member_seats(w, members, largest=True)
