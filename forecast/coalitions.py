@@ -127,12 +127,12 @@ def mask_members(masks: np.ndarray, n: int) -> np.ndarray:
     return ((np.asarray(masks, dtype=np.int64)[:, None] >> np.arange(n)) & 1).astype(bool)
 
 
-def _subset_min(weights: np.ndarray) -> np.ndarray:
+def _subset_min(weights: np.ndarray, *, dtype: type = np.int32) -> np.ndarray:
     """Seats of the smallest member of every coalition (sample, 2**actor); empty: a big value."""
     n_sample, n = weights.shape
-    big = np.iinfo(np.int32).max
-    out = np.full((n_sample, 1 << n), big, dtype=np.int32)
-    w = weights.astype(np.int32)
+    big = np.iinfo(dtype).max
+    out = np.full((n_sample, 1 << n), big, dtype=dtype)
+    w = weights.astype(dtype)
     for j in range(n):
         lo = 1 << j
         np.minimum(out[:, :lo], w[:, j : j + 1], out=out[:, lo : 2 * lo])
@@ -149,11 +149,23 @@ def _screen_minimal_winning(w: np.ndarray, quota: int, max_parties: int) -> np.n
     size = np.bitwise_count(np.arange(1 << n, dtype=np.uint32))
     freq = np.zeros(1 << n)
     chunk = max(1, (1 << 22) >> n)
+    # Bitmask m = high * 2**low + low_part: seats and smallest member of each half, combined by
+    # broadcasting. m is minimal winning when 0 <= total - quota < smallest member, i.e. when
+    # total - quota, read as unsigned, is below the smallest member's seats.
+    big = int(rows.sum(axis=1).max()) + quota if len(rows) else quota
+    small = big < np.iinfo(np.int16).max
+    signed, unsigned = (np.int16, np.uint16) if small else (np.int32, np.uint32)
+    low_bits = n // 2
     for a in range(0, len(rows), chunk):
-        x = rows[a : a + chunk]
-        total = subset_sums(x)
-        smallest = _subset_min(x)
-        mw = (total >= quota) & (total - smallest < quota)
+        x = rows[a : a + chunk].astype(signed)
+        lo, hi = x[:, :low_bits], x[:, low_bits:]
+        excess = subset_sums(lo, dtype=signed)[:, None, :] + (
+            subset_sums(hi, dtype=signed) - signed(quota)
+        )[:, :, None]
+        smallest = np.minimum(
+            _subset_min(lo, dtype=signed)[:, None, :], _subset_min(hi, dtype=signed)[:, :, None]
+        )
+        mw = (excess.view(unsigned) < smallest.view(unsigned)).reshape(len(x), -1)
         freq += counts[a : a + chunk].astype(np.float32) @ mw.astype(np.float32)
     freq[size > max_parties] = 0.0
     return freq / counts.sum()
