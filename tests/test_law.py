@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -338,3 +339,54 @@ def test_compiled_engine_gives_the_numpy_seats(case):
         assert (numpy[var] == compiled[var]).all(), var
     assert numpy.attrs == compiled.attrs
     assert numpy.attrs["n_pooled_fallback"] > 0
+
+
+# Seats of these draws as the engine of commit cfe20b1 computed them (before provinces were
+# batched and the compiled kernels added): sha256 of the int64 district, compensatory and total
+# seats, first 16 hex digits. Small vote numbers make many ties, settled by lottery and by
+# list order.
+PINNED = [
+    "5575f86c4d8935c0", "b1e9c4738a0fb31e", "e20de4b309c69284", "faa1721a270fa375",
+    "efb8b4b6c6ef2752", "421363b1471f2b60", "9692eb9eee770ddc", "a87bc0332e6fa555",
+]
+
+
+def pinned_case(case: int) -> tuple[xr.DataArray, xr.DataArray, ElectoralLaw]:
+    rng = np.random.default_rng(1000 + case)
+    provinces = [f"p{i}" for i in range(5)]
+    parties = [f"l{i}" for i in range(6)] + ["other"]
+    votes = rng.integers(0, (6, 40, 2_000_000)[case % 3], (400, 5, 7))
+    votes[:, :, 0] += 1
+    da = xr.DataArray(
+        votes, dims=("sample", "province", "party"),
+        coords={"sample": np.arange(400), "province": provinces, "party": parties},
+    )
+    magnitude = xr.DataArray([9, 5, 3, 1, 14], dims="province", coords={"province": provinces})
+    rules = [
+        DistrictRule(method="dhondt"),
+        DistrictRule(method="hare_lr", threshold_quotas=1.0, quota_base="valid",
+                     remainder="vote_share"),
+        DistrictRule(method="sainte_lague", threshold=0.05),
+        DistrictRule(method="droop_lr", remainder="highest_votes", quota_base="valid"),
+    ]
+    law = ElectoralLaw(
+        house_size=37, district=rules[case % 4],
+        quota=(QuotaSeats(community="c", party="c_quota", seats=1, province="p1", source="t"),),
+        compensatory=CompensatorySeats(seats=4, method="dhondt"),
+        national_threshold=(0.0, 0.06)[case % 2],
+        tie_rule=("lottery", "list_order")[case // 2 % 2], tie_seed=7 + case,
+    )
+    return da, magnitude, law
+
+
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+def test_same_seats_as_the_previous_engine(engine):
+    if engine == "compiled":
+        pytest.importorskip("numba")
+    for case, expected in enumerate(PINNED):
+        da, magnitude, law = pinned_case(case)
+        ds = allocate_seats(da, magnitude, law, seed=case, engine=engine)
+        digest = hashlib.sha256()
+        for var in ("district_seats", "compensatory_seats", "seats"):
+            digest.update(np.ascontiguousarray(ds[var].values, dtype=np.int64).tobytes())
+        assert digest.hexdigest()[:16] == expected, case

@@ -301,10 +301,8 @@ def _allocate_numpy(
             national = _national(vc, list_max)
         if national.size and not national.min() >= 0:  # cheap check of the votes' sign
             raise ValueError("votes must be >= 0 and not NaN")
-        if valid is None:  # (sample, province)
-            vt = np.einsum("spn->sp", vc)
-        else:
-            vt = np.ascontiguousarray(valid[start:stop])
+        vt = np.einsum("spn->sp", vc) if valid is None else valid[start:stop]  # (sample, province)
+        vt = np.ascontiguousarray(vt, dtype=np.int64 if vt.dtype.kind in "iub" else np.float64)
         rows = sample_index[start:stop]
         allowed = _allowed(national, vt, pooled, law)
         lotteries = None
