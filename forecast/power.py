@@ -13,6 +13,8 @@ both indices for every sample. Banzhaf counts are integers, exact in float32; th
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import xarray as xr
@@ -26,6 +28,7 @@ __all__ = ["power_indices", "power_kernel"]
 
 CI_PROB = 0.9
 _CHUNK_CELLS = 1 << 20  # samples x bitmasks per chunk: 4 MB of float32
+_MAX_THREADS = 2
 
 
 def _index_weights(n: int) -> np.ndarray:
@@ -39,6 +42,15 @@ def _index_weights(n: int) -> np.ndarray:
     banzhaf = np.where(member, 1.0, -1.0)
     shapley = np.where(member, joined[:, None], -left[:, None])
     return np.concatenate([banzhaf, shapley], axis=1)
+
+
+def _workers() -> int:
+    """Threads for the kernel: the cores this process may use, at most two."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - platforms without sched_getaffinity
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, _MAX_THREADS))
 
 
 def _half_sums(part: np.ndarray) -> np.ndarray:
@@ -75,11 +87,11 @@ def power_kernel(weights: np.ndarray, quota: int) -> tuple[np.ndarray, np.ndarra
     # reach the quota less the seats of its high actors. Subset sums of each half are small
     # (2**6 columns for 12 actors); one broadcast comparison writes the 0/1 matrix.
     low_bits = n // 2
-    buf = np.empty((min(chunk, n_sample), 1 << n), dtype=np.float32)
-    # Small products run fastest on one BLAS thread; more threads only contend.
-    with threadpool_limits(limits=1, user_api="blas"):
-        for a in range(0, n_sample, chunk):
-            part = x[a : a + chunk]
+
+    def run(start: int, stop: int) -> None:
+        buf = np.empty((min(chunk, stop - start), 1 << n), dtype=np.float32)
+        for a in range(start, stop, chunk):
+            part = x[a : min(a + chunk, stop)]
             win = buf[: len(part)]
             low = _half_sums(part[:, :low_bits])
             need = quota - _half_sums(part[:, low_bits:])
@@ -90,6 +102,18 @@ def power_kernel(weights: np.ndarray, quota: int) -> tuple[np.ndarray, np.ndarra
                 casting="unsafe",
             )
             np.matmul(win, mat, out=out[a : a + len(part)])
+
+    # Each sample's row is computed alone, so splitting the samples between threads (NumPy
+    # releases the GIL in the comparison and the product) leaves every value unchanged. One BLAS
+    # thread per product: the products are small and the threads already use the cores.
+    workers = max(1, min(_workers(), -(-n_sample // chunk)))
+    bounds = [n_sample * k // workers // chunk * chunk for k in range(workers)] + [n_sample]
+    with threadpool_limits(limits=1, user_api="blas"):
+        if workers == 1:
+            run(0, n_sample)
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(run, bounds[:-1], bounds[1:]))
     out = out.astype(np.float64)
     swings = out[:, :n]
     shapley = out[:, n:]
