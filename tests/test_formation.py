@@ -184,3 +184,153 @@ def test_formation_days_need_a_drawn_government():
     with pytest.raises(ValueError, match="predict_formation"):
         predict_formation_days(table, spec, seed=1)
     assert isinstance(table, xr.Dataset)
+
+
+# Twelve lists shaped like the coalition benchmark. The expected values are the outputs of the
+# first implementation of the stage on these seeds: faster kernels must reproduce them.
+_PINNED_SEATS = {
+    "l01": 91,
+    "l02": 89,
+    "l03": 70,
+    "l04": 43,
+    "l05": 8,
+    "l06": 6,
+    "l07": 5,
+    "l08": 4,
+    "l09": 4,
+    "l10": 4,
+    "l11": 4,
+    "l12": 3,
+}
+_PINNED_BLOCS = ["a", "b", "b", "c", "c", "d", "e", "c", "a", "d", "e", "a"]
+_PINNED_BASES = [
+    {"north": 0.2, "south": 0.75, "west": 0.05},
+    {"north": 1.0},
+    {"north": 1.0},
+    {"east": 1.0},
+    {"east": 1.0},
+    {"south": 1.0},
+    {"west": 1.0},
+    {"east": 1.0},
+    {"south": 0.7, "north": 0.3},
+    {"south": 1.0},
+    {"west": 1.0},
+    {"north": 1.0},
+]
+_PINNED = {
+    "n_coalition": 256,
+    "p_form_top": [
+        0.046646498775247895,
+        0.02363390022177676,
+        0.019899168192700017,
+        0.018199471126975064,
+        0.0158864235834529,
+    ],
+    "p_form_sum_sq": 0.008016029647088752,
+    "p_majority_sum": 198.923,
+    "p_mw_sum": 16.401,
+    "formed_mean": 86.29566666666666,
+    "pm_mean": 0.8223333333333334,
+    "p_pm": [
+        0.4830369571474562,
+        0.42867659679184983,
+        0.04301268284205586,
+        0.005060122672759462,
+        0.0050267056597901195,
+        0.0050267056597901195,
+        0.0050267056597901195,
+        0.0050267056597901195,
+        0.0050267056597901195,
+        0.0050267056597901195,
+        0.0050267056597901195,
+        0.0050267056597901195,
+    ],
+    "banzhaf_mean": [
+        0.30261572981959867,
+        0.29498289339120437,
+        0.2555185208055046,
+        0.04530447401521059,
+        0.02122951140744743,
+        0.016074367824842613,
+        0.013495619462779523,
+        0.01089332845329007,
+        0.010757439007957786,
+        0.01074872142748288,
+        0.010538733766940572,
+        0.007840660617742946,
+    ],
+    "shapley_mean": [
+        0.3119884672368488,
+        0.3024903366241117,
+        0.2448385856618537,
+        0.04401815157054323,
+        0.020228141268997843,
+        0.015291955023662776,
+        0.012893749926482161,
+        0.010331680606613663,
+        0.010257656074936778,
+        0.01016515098898926,
+        0.010010847461582918,
+        0.00748527755537931,
+    ],
+    "days_median": 5.8213975288725095,
+    "days_mean": 18.24088944301173,
+    "status_mean": 1.3000833333333333,
+    "p_onset": [
+        0.016476931676179654,
+        0.005651385080230062,
+        0.028203945529359085,
+        0.0051697930998114506,
+    ],
+    "p_onset_any": 0.05286974301790648,
+}
+
+
+def _pinned_outputs() -> dict[str, typing.Any]:
+    from forecast.power import power_indices
+    from forecast.risk import assess_risk
+
+    parties = {
+        p: (b, base)
+        for p, b, base in zip(_PINNED_SEATS, _PINNED_BLOCS, _PINNED_BASES, strict=True)
+    }
+    spec = toy_spec(
+        parties=parties,
+        communities={"north": 0.55, "south": 0.25, "east": 0.15, "west": 0.05},
+        house_size=325,
+        coalitions={
+            "min_seats": 2,
+            "incumbent": ["l02", "l03", "l04", "l06"],
+            "investiture": True,
+            "bloc_positions": {"a": 7.0, "b": 4.0, "c": 0.0, "d": 8.5, "e": 5.0},
+        },
+        risk={"log_gdp_per_capita": 8.2, "gdp_source": "test"},
+    )
+    seats = toy_seat_draws(3000, _PINNED_SEATS, concentration=600.0, seed=7)
+    table = predict_formation(score_coalitions(seats, spec), spec, seed=11)
+    table = predict_formation_days(table, spec, seed=12)
+    power = power_indices(seats, spec)
+    risk = assess_risk(table, seats, spec, seed=13)
+    return {
+        "n_coalition": table.sizes["coalition"],
+        "p_form_top": sorted(table["p_form"].values.tolist(), reverse=True)[:5],
+        "p_form_sum_sq": float((table["p_form"].values ** 2).sum()),
+        "p_majority_sum": float(table["p_majority"].values.sum()),
+        "p_mw_sum": float(table["p_minimal_winning"].values.sum()),
+        "formed_mean": float(table["formed"].values.mean()),
+        "pm_mean": float(table["pm"].values.mean()),
+        "p_pm": table["p_pm"].values.tolist(),
+        "banzhaf_mean": power["banzhaf_mean"].values.tolist(),
+        "shapley_mean": power["shapley_shubik_mean"].values.tolist(),
+        "days_median": float(table["formation_days_median"]),
+        "days_mean": float(table["formation_days"].values.mean()),
+        "status_mean": float(risk["status"].values.mean()),
+        "p_onset": risk["p_onset"].values.tolist(),
+        "p_onset_any": float(risk["p_onset_any"]),
+    }
+
+
+def test_pinned_outputs_on_fixed_seeds():
+    got = _pinned_outputs()
+    for key, expected in _PINNED.items():
+        np.testing.assert_allclose(got[key], expected, rtol=1e-6, atol=1e-12, err_msg=key)
