@@ -315,7 +315,7 @@ def test_compiled_engine_gives_the_numpy_seats(case):
     votes[cells[0], cells[1], :-1] = 0  # only the pooled list has votes here
     votes[cells[0], cells[1], -1] += 1
     da = xr.DataArray(
-        votes, dims=("sample", "province", "party"),
+        votes.astype(np.int32 if case % 2 else np.int64), dims=("sample", "province", "party"),
         coords={"sample": np.arange(600), "province": provinces, "party": parties},
     )
     magnitude = xr.DataArray(rng.integers(0, 12, 6), dims="province",

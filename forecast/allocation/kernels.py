@@ -745,8 +745,11 @@ def allocate_provinces(
     for first in range(0, n_rows, _WIDTH):
         part = slice(first, min(first + _WIDTH, n_rows))
         width = part.stop - first
-        stacked = np.empty((len(index), width))
-        stacked[...] = np.take(flat[part], index, axis=1).T  # every block in one pass
+        # every block in one pass; int32 votes stay int32 for the compiled kernels (half the
+        # memory traffic), the NumPy kernels work on float64
+        small = compiled and votes.dtype.kind in "iu" and votes.dtype.itemsize <= 4
+        stacked = np.empty((len(index), width), dtype=np.int32 if small else np.float64)
+        stacked[...] = np.take(flat[part], index, axis=1).T
         start = 0
         for where, cols in groups:
             size, g = cols.shape
@@ -882,7 +885,8 @@ def _block_compiled(
         total = valid[first + at, where[run]].astype(np.float64)
         mt = m[where[run]]
         kept, seats, _ = _allocate_block(
-            block[:, tied], mt, total, _bar(mt, total, rule.threshold, rule.threshold_quotas),
+            block[:, tied].astype(np.float64), mt, total,
+            _bar(mt, total, rule.threshold, rule.threshold_quotas),
             rule, allowed=None if allowed is None else allowed[:, tied], n=n,
             ties=ties.rows(tied),
         )
