@@ -275,7 +275,10 @@ def predict_formation(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: int) 
     # Sample-dependent features as one code per cell: 1 minority, 2 minimal winning, 4 largest;
     # each sample's utility for the eight codes is looked up in one gather.
     code = minority.view(np.uint8) | (coalitions["minimal_winning"].values.T.view(np.uint8) << 1)
-    code |= members[:, w.argmax(axis=1)].view(np.uint8) << 2
+    largest = w.argmax(axis=1)
+    holds_largest = members.view(np.uint8) << 2
+    for row, flags in zip(code, holds_largest, strict=True):
+        row |= flags.take(largest)  # per coalition: a 12-entry table read at each sample
     bits = np.arange(8)[:, None]
     minority_term = beta["minority"] + spec.coalitions.investiture * beta["investiture_minority"]
     lookup = (
