@@ -144,6 +144,8 @@ def allocate_seats(
         engine = "compiled" if many and compiled_available() else "numpy"
     elif engine not in ("numpy", "compiled"):
         raise ValueError(f"engine must be 'auto', 'numpy' or 'compiled', not {engine!r}")
+    elif engine == "compiled" and not compiled_available():
+        raise ValueError("engine='compiled' needs numba; install it or use engine='numpy'")
     district, quota_seats, compensatory, seats, fallback = xr.apply_ufunc(
         _allocate_numpy,
         *inputs,
