@@ -23,8 +23,13 @@ says which share of the screened minimal-winning mass the candidates hold.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 import numpy as np
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
 from forecast.dims import CI_BOUND, COALITION, LIST, PARTY, SAMPLE, check
 from forecast.errors import SpecError, did_you_mean
@@ -36,9 +41,29 @@ __all__ = [
     "int_quantiles",
     "mask_members",
     "member_seats",
+    "one_blas_thread",
     "score_coalitions",
     "subset_sums",
 ]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def one_blas_thread(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``fn`` with BLAS on one thread.
+
+    The products of the coalition stage are skinny (a dozen actors, a few communities); a second
+    BLAS thread only spins between them and takes a core from the rest of the work.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
 
 SMALL_LISTS = "small_lists"
 MAX_ACTORS = 20
@@ -329,6 +354,7 @@ def int_quantiles(x: np.ndarray, probs: list[float]) -> np.ndarray:
     return out
 
 
+@one_blas_thread
 def score_coalitions(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
     """Candidate governments and their seats, majority and minimal-winning status per sample.
 

@@ -28,7 +28,7 @@ import json
 import numpy as np
 import xarray as xr
 
-from forecast.coalitions import member_seats
+from forecast.coalitions import member_seats, one_blas_thread
 from forecast.dims import CI_BOUND, COALITION, PARTY, SAMPLE, check
 from forecast.spec import Coefficient, ForecastSpec
 
@@ -229,6 +229,7 @@ def _unity(table: xr.Dataset, spec: ForecastSpec) -> np.ndarray:
     return ((held >= spec.risk.inclusion_share * total) | (total == 0)).all(axis=1)
 
 
+@one_blas_thread
 def predict_formation(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: int) -> xr.Dataset:
     """Probability that each candidate government forms, one drawn government and its PM.
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from forecast.coalitions import one_blas_thread
 from forecast.dims import CI_BOUND, COALITION, COMMUNITY, PARTY, SAMPLE, check
 from forecast.errors import SpecError
 from forecast.formation import prior_table
@@ -144,6 +145,7 @@ def _group_mean(values: np.ndarray, groups: np.ndarray, n_group: int) -> np.ndar
     return means.reshape((n_group, *values.shape[1:]))
 
 
+@one_blas_thread
 def assess_risk(
     coalitions: xr.Dataset, seats: xr.Dataset, spec: ForecastSpec, *, seed: int
 ) -> xr.Dataset:
