@@ -71,8 +71,9 @@ def simulate_votes(
     Returns
     -------
     xr.Dataset
-        VoteDraws: ``votes`` (sample, province, party) int64, ``valid_votes`` (sample, province)
-        int64, ``turnout`` (sample, province); attrs ``sample_dims``.
+        VoteDraws: ``votes`` (sample, province, party) int32 (int64 if a count does not fit;
+        half the memory the seat allocation reads), ``valid_votes`` (sample, province) int64,
+        ``turnout`` (sample, province); attrs ``sample_dims``.
     """
     rng = np.random.default_rng(seed)
     post = stack_samples(posterior["posterior"].to_dataset()[["share", "turnout", "kappa_target"]])
