@@ -17,59 +17,15 @@ from forecast.coalitions import score_coalitions
 from forecast.formation import predict_formation, predict_formation_days
 from forecast.power import power_indices
 from forecast.risk import assess_risk
-from forecast.testing import toy_seat_draws, toy_spec
+from forecast.testing import twelve_list_game
 
 N_SAMPLE = 100_000
 TARGET_S = 2.0
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
-# Twelve lists, seat means shaped like Iraq 2010: three large, one medium, eight small.
-SEATS = {
-    "l01": 91,
-    "l02": 89,
-    "l03": 70,
-    "l04": 43,
-    "l05": 8,
-    "l06": 6,
-    "l07": 5,
-    "l08": 4,
-    "l09": 4,
-    "l10": 4,
-    "l11": 4,
-    "l12": 3,
-}
-BLOCS = ["a", "b", "b", "c", "c", "d", "e", "c", "a", "d", "e", "a"]
-COMMUNITIES = {"north": 0.55, "south": 0.25, "east": 0.15, "west": 0.05}
-BASES = [
-    {"north": 0.2, "south": 0.75, "west": 0.05},
-    {"north": 1.0},
-    {"north": 1.0},
-    {"east": 1.0},
-    {"east": 1.0},
-    {"south": 1.0},
-    {"west": 1.0},
-    {"east": 1.0},
-    {"south": 0.7, "north": 0.3},
-    {"south": 1.0},
-    {"west": 1.0},
-    {"north": 1.0},
-]
 
 
 def main() -> None:
-    parties = {p: (b, base) for p, b, base in zip(SEATS, BLOCS, BASES, strict=True)}
-    spec = toy_spec(
-        parties=parties,
-        communities=COMMUNITIES,
-        house_size=325,
-        coalitions={
-            "min_seats": 2,
-            "incumbent": ["l02", "l03", "l04", "l06"],
-            "investiture": True,
-            "bloc_positions": {"a": 7.0, "b": 4.0, "c": 0.0, "d": 8.5, "e": 5.0},
-        },
-        risk={"log_gdp_per_capita": 8.2, "gdp_source": "benchmark"},
-    )
-    seats = toy_seat_draws(N_SAMPLE, SEATS, concentration=600.0, seed=1)
+    spec, seats = twelve_list_game(N_SAMPLE, seed=1)
     load_before = os.getloadavg()[0]
     runs = []
     for _ in range(REPEAT):

@@ -77,8 +77,8 @@ def main() -> None:
     rows.append((f"pymc ({s_pymc.draws} draws)", total - secs, float("nan"), secs, *ess_stats(idata, free)))
 
     header = (
-        f"| sampler | compile cold s | compile warm s | sampling s | ESS bulk min | ESS bulk median "
-        f"| ESS min / s | R-hat max | divergences |"
+        "| sampler | compile cold s | compile warm s | sampling s | ESS bulk min | ESS bulk median "
+        "| ESS min / s | R-hat max | divergences |"
     )
     lines = [header, "|" + "---|" * 9]
     for name, c, w, secs, emin, emed, rmax, div in rows:

@@ -8,7 +8,6 @@ draw weighted voting games.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ __all__ = [
     "IRAQ_2010_SEATS",
     "toy_seat_draws",
     "toy_spec",
+    "twelve_list_game",
     "voting_games",
 ]
 
@@ -196,3 +196,53 @@ def voting_games(draw: st.DrawFn, *, max_players: int = 8, max_weight: int = 40)
     house = sum(weights) + others
     quota = house // 2 + 1
     return np.asarray(weights, dtype=np.int64), quota
+
+
+# Twelve lists with seat means shaped like Iraq 2010 (three large, one medium, eight small), their
+# blocs and community bases: the coalition stage's benchmark and its pinned-output test.
+_TWELVE_SEATS = {
+    "l01": 91, "l02": 89, "l03": 70, "l04": 43, "l05": 8, "l06": 6,
+    "l07": 5, "l08": 4, "l09": 4, "l10": 4, "l11": 4, "l12": 3,
+}  # fmt: skip
+_TWELVE_BLOCS = ["a", "b", "b", "c", "c", "d", "e", "c", "a", "d", "e", "a"]
+_TWELVE_BASES: list[dict[str, float]] = [
+    {"north": 0.2, "south": 0.75, "west": 0.05},
+    {"north": 1.0},
+    {"north": 1.0},
+    {"east": 1.0},
+    {"east": 1.0},
+    {"south": 1.0},
+    {"west": 1.0},
+    {"east": 1.0},
+    {"south": 0.7, "north": 0.3},
+    {"south": 1.0},
+    {"west": 1.0},
+    {"north": 1.0},
+]
+
+
+def twelve_list_game(n_sample: int, *, seed: int) -> tuple[ForecastSpec, xr.Dataset]:
+    """A 325-seat house of twelve lists: the spec and ``n_sample`` seat draws.
+
+    Returns
+    -------
+    spec : ForecastSpec
+    seats : xr.Dataset
+        SeatDraws-shaped, ``seats`` with dims (sample, party).
+    """
+    parties = {
+        p: (b, base) for p, b, base in zip(_TWELVE_SEATS, _TWELVE_BLOCS, _TWELVE_BASES, strict=True)
+    }
+    spec = toy_spec(
+        parties=parties,
+        communities={"north": 0.55, "south": 0.25, "east": 0.15, "west": 0.05},
+        house_size=325,
+        coalitions={
+            "min_seats": 2,
+            "incumbent": ["l02", "l03", "l04", "l06"],
+            "investiture": True,
+            "bloc_positions": {"a": 7.0, "b": 4.0, "c": 0.0, "d": 8.5, "e": 5.0},
+        },
+        risk={"log_gdp_per_capita": 8.2, "gdp_source": "synthetic"},
+    )
+    return spec, toy_seat_draws(n_sample, _TWELVE_SEATS, concentration=600.0, seed=seed)

@@ -17,7 +17,7 @@ from forecast.formation import (
     predict_formation_days,
 )
 from forecast.spec import DurationPriors, FormationPriors
-from forecast.testing import toy_seat_draws, toy_spec
+from forecast.testing import toy_seat_draws, toy_spec, twelve_list_game
 
 SEATS = {"alpha": 40, "beta": 30, "gamma": 20, "delta": 10}
 
@@ -186,37 +186,8 @@ def test_formation_days_need_a_drawn_government():
     assert isinstance(table, xr.Dataset)
 
 
-# Twelve lists shaped like the coalition benchmark. The expected values are the outputs of the
+# The twelve-list game of the coalition benchmark. The expected values are the outputs of the
 # first implementation of the stage on these seeds: faster kernels must reproduce them.
-_PINNED_SEATS = {
-    "l01": 91,
-    "l02": 89,
-    "l03": 70,
-    "l04": 43,
-    "l05": 8,
-    "l06": 6,
-    "l07": 5,
-    "l08": 4,
-    "l09": 4,
-    "l10": 4,
-    "l11": 4,
-    "l12": 3,
-}
-_PINNED_BLOCS = ["a", "b", "b", "c", "c", "d", "e", "c", "a", "d", "e", "a"]
-_PINNED_BASES = [
-    {"north": 0.2, "south": 0.75, "west": 0.05},
-    {"north": 1.0},
-    {"north": 1.0},
-    {"east": 1.0},
-    {"east": 1.0},
-    {"south": 1.0},
-    {"west": 1.0},
-    {"east": 1.0},
-    {"south": 0.7, "north": 0.3},
-    {"south": 1.0},
-    {"west": 1.0},
-    {"north": 1.0},
-]
 _PINNED = {
     "n_coalition": 256,
     "p_form_top": [
@@ -290,23 +261,7 @@ def _pinned_outputs() -> dict[str, typing.Any]:
     from forecast.power import power_indices
     from forecast.risk import assess_risk
 
-    parties = {
-        p: (b, base)
-        for p, b, base in zip(_PINNED_SEATS, _PINNED_BLOCS, _PINNED_BASES, strict=True)
-    }
-    spec = toy_spec(
-        parties=parties,
-        communities={"north": 0.55, "south": 0.25, "east": 0.15, "west": 0.05},
-        house_size=325,
-        coalitions={
-            "min_seats": 2,
-            "incumbent": ["l02", "l03", "l04", "l06"],
-            "investiture": True,
-            "bloc_positions": {"a": 7.0, "b": 4.0, "c": 0.0, "d": 8.5, "e": 5.0},
-        },
-        risk={"log_gdp_per_capita": 8.2, "gdp_source": "test"},
-    )
-    seats = toy_seat_draws(3000, _PINNED_SEATS, concentration=600.0, seed=7)
+    spec, seats = twelve_list_game(3000, seed=7)
     table = predict_formation(score_coalitions(seats, spec), spec, seed=11)
     table = predict_formation_days(table, spec, seed=12)
     power = power_indices(seats, spec)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import warnings
 from functools import partial
 from pathlib import Path
