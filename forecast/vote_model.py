@@ -93,7 +93,7 @@ def model_inputs(data: xr.Dataset, spec: ForecastSpec) -> dict[str, object]:
     target = spec.election.id
     vote_elections = lineage_elections(spec)
     dates = {e.id: e.date for e in spec.evidence} | {target: spec.election.date}
-    steps = [vote_elections[0], *vote_elections[1:], target]
+    steps = [*vote_elections, target]
     years = np.array([(dates[b] - dates[a]).days / 365.25 for a, b in zip(steps[:-1], steps[1:], strict=True)])
     # Electorate weights for national totals: a parliamentary election's own magnitudes where
     # complete (apportioned by electorate: Dec 2005 by registered voters), else the target's.
@@ -113,6 +113,8 @@ def model_inputs(data: xr.Dataset, spec: ForecastSpec) -> dict[str, object]:
         "electorate": electorate,
         "turnout_obs": turnout,
         "communities": model_communities(data, spec),
+        # past elections of another kind than the target (provincial vs parliamentary), and the target
+        "other_kind": np.array([kinds.get(e, spec.election.kind) != spec.election.kind for e in steps], dtype=float),
     }
 
 
@@ -192,7 +194,6 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
     parties = spec.party_ids
     ref = np.array([p != "other" for p in parties], dtype=float)  # 'other' is the reference list
     vote_elections = [*inp["vote_elections"], spec.election.id]
-    kinds = {e.id: e.kind for e in spec.evidence} | {spec.election.id: spec.election.kind}
     communities = inp["communities"]
     coords = {
         dims.PROVINCE: data[dims.PROVINCE].values,
@@ -301,7 +302,7 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         # the lists' national standing with an offset of its own: local lists do better in local
         # elections. With one such election the offset is not separable from the swing, so its
         # scale is a prior (spec: priors.kind_sigma), and the target is forecast without it.
-        other_kind = np.array([kinds[e] != spec.election.kind for e in vote_elections], dtype=float)
+        other_kind = inp["other_kind"]
         if other_kind.any() and pri.kind_sigma > 0:
             kind_offset = with_reference(pm.Normal("kind_offset", 0, pri.kind_sigma, dims="party_free"))
             level = level + other_kind[:, None] * kind_offset[None, :]
