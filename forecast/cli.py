@@ -37,6 +37,10 @@ DEFAULT_SPEC = Path("models/iraq_2010.toml")
 SpecArg = Annotated[Path, typer.Argument(help="spec file (models/*.toml)")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="show debug messages")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="show warnings and errors only")]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(help="where post-fit chunks run: threads (default), sync, processes, or a dask scheduler address"),
+]
 
 
 def _command(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -113,10 +117,67 @@ def run(
     seed: Annotated[int | None, typer.Option(help="random seed (default: the spec's)")] = None,
     draws: Annotated[int | None, typer.Option(help="posterior predictive samples")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+    scheduler: Scheduler = None,
     verbose: Verbose = False,
     quiet: Quiet = False,
 ) -> None:
-    """Run the whole forecast for a spec and write the result files and the PDF report."""
+    """Run the whole forecast for a spec (and its [[scenario]] blocks); write the results and PDF."""
+    _run_and_write(spec_path, seed=seed, draws=draws, out=out, scheduler=scheduler, quiet=quiet)
+
+
+@app.command("scenario")
+@_command
+def scenario(
+    spec_path: Annotated[Path, typer.Argument(help="spec file")] = DEFAULT_SPEC,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="KEY=VALUE, repeatable: turnout.<community>=0.5, swing.<list>=0.05, ..."),
+    ] = None,
+    name: Annotated[str, typer.Option(help="name of the --set scenario")] = "what_if",
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the spec's)")] = None,
+    draws: Annotated[int | None, typer.Option(help="posterior predictive samples")] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+    scheduler: Scheduler = None,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Run scenarios beside the baseline on the fitted posterior (fitting only when none is saved).
+
+    The --set settings form one scenario, run with the spec's own [[scenario]] blocks. Keys:
+    turnout.<community> (factor), boycott.<community>, swing.<list> (share points), merge.<list>
+    (lists joining it), split.<list>.<to> (share), veto.<list>.<list> (true/false), and fields of
+    the post-fit sections (law., coalitions., formation., duration., risk.).
+    """
+    from forecast.errors import SpecError
+    from forecast.scenarios import parse_assignments, parse_scenario
+    from forecast.spec import load_spec
+
+    spec = load_spec(spec_path)
+    extra = (
+        [parse_scenario(spec, name, parse_assignments(settings), description="from the command line")]
+        if settings
+        else []
+    )
+    if not extra and not spec.scenario:
+        raise SpecError("no scenario: give --set KEY=VALUE or add [[scenario]] blocks", file=spec_path)
+    result = _run_and_write(
+        spec_path, seed=seed, draws=draws, out=out, scheduler=scheduler, quiet=quiet, scenarios=extra
+    )
+    if not quiet:
+        console.print(_scenario_table(result.scenarios))
+
+
+def _run_and_write(
+    spec_path: Path,
+    *,
+    seed: int | None,
+    draws: int | None,
+    out: Path | None,
+    scheduler: str | None,
+    quiet: bool,
+    scenarios: list[Any] | None = None,
+) -> Any:
+    """Run the forecast, save its files and render the report; return the result."""
     from forecast.spec import load_spec
 
     spec = load_spec(spec_path)  # validate before importing the heavy stages
@@ -125,12 +186,30 @@ def run(
     from forecast.report import render_report
     from forecast.results import save_result
 
-    result = run_forecast(spec, seed=seed, draws=draws, out_dir=out, progress=not quiet)
+    result = run_forecast(
+        spec, seed=seed, draws=draws, out_dir=out, progress=not quiet, scenarios=scenarios, scheduler=scheduler
+    )
     paths = save_result(result)
     pdf = render_report(result)
     for name, path in {**paths, "report": pdf}.items():
         log.info("wrote %s: %s", name, path)
     console.print(f"Report: {pdf}")
+    return result
+
+
+def _scenario_table(found: list[dict[str, Any]]) -> Any:
+    """The scenarios beside the baseline, as a terminal table."""
+    from rich.table import Table
+
+    from forecast.results import scenario_rows
+
+    rows = scenario_rows(found)
+    table = Table(title="Scenarios (seats: median [90% interval])")
+    for col in rows[0]:
+        table.add_column(col.replace("_", " "))
+    for row in rows:
+        table.add_row(*(escape(str(v)) for v in row.values()))
+    return table
 
 
 @app.command("report")
@@ -153,3 +232,31 @@ def report(
     result = load_result(result_dir, spec, spec_hash=key)
     pdf = render_report(result)
     console.print(f"Report: {pdf}")
+
+
+@app.command("backtest")
+@_command
+def backtest(
+    spec_path: SpecArg,
+    truth: Annotated[
+        Path, typer.Option("--truth", help="folder of the actual results (an election folder)")
+    ],
+    out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the spec's)")] = None,
+    samples: Annotated[int | None, typer.Option(help="posterior predictive samples")] = None,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Forecast a past election from the spec's evidence and score it against the actual results."""
+    from forecast.spec import load_spec
+
+    spec = load_spec(spec_path)  # validate before importing the heavy stages
+
+    from forecast.backtest import run_backtest, scores_table
+
+    done = run_backtest(spec, truth, out_dir=out, seed=seed, samples=samples, progress=not quiet)
+    for name, path in done.paths.items():
+        log.info("wrote %s: %s", name, path)
+    if not quiet:
+        console.print(scores_table(done.scores))
+    console.print(f"Backtest: {done.paths['backtest']}")

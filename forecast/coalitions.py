@@ -38,6 +38,7 @@ from forecast.spec import ForecastSpec
 __all__ = [
     "SMALL_LISTS",
     "coalition_actors",
+    "coalition_candidates",
     "int_quantiles",
     "mask_members",
     "member_seats",
@@ -77,7 +78,7 @@ def coalition_actors(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
     Parameters
     ----------
     seats : xr.Dataset
-        ``SeatDraws``: ``seats`` with dims (sample, party).
+        ``NationalSeats`` (or ``SeatDraws``): ``seats`` with dims (sample, party).
     spec : ForecastSpec
         Uses ``coalitions.min_seats`` and ``coalitions.group_small``.
 
@@ -355,17 +356,53 @@ def int_quantiles(x: np.ndarray, probs: list[float]) -> np.ndarray:
 
 
 @one_blas_thread
-def score_coalitions(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
+def coalition_candidates(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
+    """The actors and candidate governments for a set of seat draws, without per-sample scores.
+
+    Chosen once on all samples, then reused to score any chunk of them (``score_coalitions``'s
+    ``candidates``), so that chunked and whole runs weigh the same governments.
+
+    Returns
+    -------
+    xr.Dataset
+        ``members`` (coalition, party) over the actors, ``actor_lists`` (party, list); attrs
+        ``house_size``, ``majority`` and ``mw_coverage``. Coalition labels are the sorted member
+        slugs joined with ``+``, in order of size then label.
+    """
+    check(seats, "NationalSeats")
+    house = int(seats.attrs.get("house_size", spec.law.house_size))
+    quota = int(seats.attrs.get("majority", spec.law.majority_seats))
+    if not house < 2 * quota <= 2 * house:
+        raise ValueError(f"majority {quota} is not strictly more than half of a house of {house}")
+    actors = coalition_actors(seats, spec)
+    ids = [str(p) for p in actors[PARTY].values]
+    masks, coverage = _candidates(actors["seats"].values, ids, quota, spec)
+    members = mask_members(np.asarray(masks), len(ids))
+    labels = ["+".join(sorted(ids[j] for j in np.flatnonzero(row))) for row in members]
+    order = sorted(range(len(masks)), key=lambda c: (members[c].sum(), labels[c]))
+    return xr.Dataset(
+        {"members": ((COALITION, PARTY), members[order]), "actor_lists": ((PARTY, LIST), actors["lists"].values)},
+        coords={COALITION: [labels[c] for c in order], PARTY: ids, LIST: actors[LIST].values},
+        attrs={"house_size": house, "majority": quota, "mw_coverage": coverage},
+    )
+
+
+def score_coalitions(
+    seats: xr.Dataset, spec: ForecastSpec, *, candidates: xr.Dataset | None = None
+) -> xr.Dataset:
     """Candidate governments and their seats, majority and minimal-winning status per sample.
 
     Parameters
     ----------
     seats : xr.Dataset
-        ``SeatDraws``: ``seats`` with dims (sample, party); attrs ``majority`` (seats needed,
+        ``NationalSeats`` (or ``SeatDraws``): ``seats`` with dims (sample, party); attrs ``majority`` (seats needed,
         strictly more than half) and ``house_size``; the spec's law fills either when absent.
     spec : ForecastSpec
         Its ``coalitions`` rules choose actors and candidates; ``party`` blocs and
         ``coalitions.bloc_positions`` give ideological range and connectedness.
+    candidates : xr.Dataset, optional
+        From ``coalition_candidates`` on a larger set of draws that holds these: score these
+        governments instead of choosing them from ``seats``.
 
     Returns
     -------
@@ -384,22 +421,17 @@ def score_coalitions(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
     >>> float(table["p_majority"].sel(coalition="alpha+beta"))
     1.0
     """
-    check(seats, "SeatDraws")
-    house = int(seats.attrs.get("house_size", spec.law.house_size))
-    quota = int(seats.attrs.get("majority", spec.law.majority_seats))
-    if not house < 2 * quota <= 2 * house:
-        raise ValueError(f"majority {quota} is not strictly more than half of a house of {house}")
-    actors = coalition_actors(seats, spec)
-    ids = [str(p) for p in actors[PARTY].values]
-    names = [str(p) for p in actors[LIST].values]
-    w = actors["seats"].values
-    lists = actors["lists"].values
-    masks, coverage = _candidates(w, ids, quota, spec)
-    members = mask_members(np.asarray(masks), len(ids))
-    labels = ["+".join(sorted(ids[j] for j in np.flatnonzero(row))) for row in members]
-    order = sorted(range(len(masks)), key=lambda c: (members[c].sum(), labels[c]))
-    members = members[order]
-    labels = [labels[c] for c in order]
+    if candidates is None:
+        candidates = coalition_candidates(seats, spec)
+    check(seats, "NationalSeats")
+    house, quota = int(candidates.attrs["house_size"]), int(candidates.attrs["majority"])
+    ids = [str(p) for p in candidates[PARTY].values]
+    names = [str(p) for p in candidates[LIST].values]
+    lists = candidates["actor_lists"].values
+    members = candidates["members"].values
+    labels = [str(c) for c in candidates[COALITION].values]
+    per_list = seats["seats"].transpose(SAMPLE, PARTY).sel({PARTY: names}).values.astype(np.int64)
+    w = per_list @ lists.T.astype(np.int64)
     # Coalition-major (coalition, sample) arrays, handed to xarray transposed. Seat totals are
     # exact in float32 and stored as int16 (a house has fewer than 32,768 seats).
     totalf = members.astype(np.float32) @ np.ascontiguousarray(w.T, dtype=np.float32)
@@ -438,7 +470,7 @@ def score_coalitions(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
             "sample_dims": [SAMPLE],
             "ci_kind": "eti",
             "ci_prob": CI_PROB,
-            "mw_coverage": coverage,
+            "mw_coverage": candidates.attrs["mw_coverage"],
             "candidate_rule": (
                 "single lists, grand coalition, incumbent, pacts, then minimal winning coalitions "
                 "by frequency with their one-list surplus extensions, up to max_candidates"

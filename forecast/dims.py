@@ -74,6 +74,8 @@ SCHEMAS: dict[str, tuple[VarSchema, ...]] = {
         VarSchema("compensatory_seats", (SAMPLE, PARTY), "i"),
         VarSchema("seats", (SAMPLE, PARTY), "i"),
     ),
+    # What the coalition, power and risk stages read: national seats only.
+    "NationalSeats": (VarSchema("seats", (SAMPLE, PARTY), "i"),),
     "CoalitionTable": (
         VarSchema("members", (COALITION, PARTY), "b"),
         VarSchema("seats", (SAMPLE, COALITION), "i"),

@@ -14,20 +14,26 @@ from typing import Any
 
 import xarray as xr
 
-from forecast import dims
-from forecast.allocation.law import allocate_seats
-from forecast.coalitions import score_coalitions
+from forecast.coalitions import coalition_candidates
 from forecast.diagnostics import turnout_coverage, vote_share_coverage
 from forecast.errors import StoreError
 from forecast.fit import fit_model
-from forecast.formation import predict_formation, predict_formation_days
 from forecast.ingest import ingest_election
+from forecast.lineage import lineage_elections
 from forecast.power import power_indices
-from forecast.risk import assess_risk
-from forecast.simulate import simulate_votes
+from forecast.scale import (
+    DEFAULT_CHUNK,
+    chunk_bounds,
+    coalition_stage,
+    concat_samples,
+    headlines,
+    predictive_inputs,
+    run_tasks,
+    votes_and_seats,
+)
+from forecast.scenarios import Scenario, baseline, spec_scenarios
 from forecast.spec import ForecastSpec
 from forecast.store import data_hash, load_tree, save_tree
-from forecast.lineage import lineage_elections
 from forecast.vote_model import build_model
 
 __all__ = ["ForecastResult", "run_forecast", "default_out_dir", "POSTERIOR_FILE"]
@@ -53,6 +59,7 @@ class ForecastResult:
     out_dir: Path
     checks: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    scenarios: list[dict[str, Any]] = field(default_factory=list)
 
 
 def default_out_dir(spec: ForecastSpec) -> Path:
@@ -89,8 +96,11 @@ def run_forecast(
     draws: int | None = None,
     out_dir: Path | None = None,
     progress: bool = True,
+    scenarios: list[Scenario] | None = None,
+    scheduler: str | None = None,
+    chunk: int = DEFAULT_CHUNK,
 ) -> ForecastResult:
-    """Run every stage of the forecast for ``spec``.
+    """Run every stage of the forecast for ``spec``, then its scenarios.
 
     Parameters
     ----------
@@ -104,6 +114,12 @@ def run_forecast(
         Output folder; defaults to ``reports/out/<spec stem>/``.
     progress : bool
         Show progress bars on long stages.
+    scenarios : list of Scenario, optional
+        Scenarios run beside the spec's own ``[[scenario]]`` blocks (and the baseline).
+    scheduler : str, optional
+        Where the post-fit chunks run (``forecast.scale.run_tasks``): local threads by default.
+    chunk : int
+        Samples per chunk of the post-fit stages; with the seed, it fixes the draws.
     """
     seed = spec.sampler.seed if seed is None else seed
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(spec)
@@ -120,23 +136,35 @@ def run_forecast(
     data = ingest_election(spec)
     key = data_hash(spec, data)
     lap("ingest")
-    posterior = _posterior(spec, data, seed=seed, key=key, out_dir=out_dir, progress=progress)
+    posterior = _posterior(
+        spec, data, seed=seed, key=data_hash(spec, data, fit_only=True), out_dir=out_dir, progress=progress
+    )
     checks = {
         "vote_share": vote_share_coverage(posterior, data, lineage_elections(spec), seed=seed + 6),
         "turnout": turnout_coverage(posterior, data, seed=seed + 7),
     }
     lap("fit")
-    votes = simulate_votes(posterior, data, spec, seed=seed + 1, samples=draws)
-    lap("simulate")
-    magnitude = data["magnitude"].sel({dims.ELECTION: spec.election.id}).astype(int)
-    seats = allocate_seats(votes["votes"], magnitude, spec.law, valid_votes=votes["valid_votes"], seed=seed + 2)
-    lap("allocate")
-    table = score_coalitions(seats, spec)
-    table = predict_formation(table, spec, seed=seed + 3)
-    table = predict_formation_days(table, spec, seed=seed + 4)
+    n = draws or spec.sampler.samples
+    chunks = run_tasks(
+        votes_and_seats,
+        {"post": predictive_inputs(posterior), "data": data, "scenario": baseline(spec)},
+        [{"seed": seed, "index": i, "start": a, "stop": b} for i, (a, b) in enumerate(chunk_bounds(n, chunk))],
+        scheduler=scheduler,
+    )
+    votes = concat_samples([v for v, _ in chunks])
+    seats = concat_samples([s for _, s in chunks])
+    lap("simulate and allocate")
+    table, risk = coalition_stage(seats, spec, seed=seed, index=0, candidates=coalition_candidates(seats, spec))
     power = power_indices(seats, spec)
-    risk = assess_risk(table, seats, spec, seed=seed + 5)
     lap("coalitions and risk")
+    runs = [*spec_scenarios(spec), *(scenarios or [])]
+    found = (
+        headlines(posterior, data, [baseline(spec), *runs], seed=seed, samples=n, chunk=chunk, scheduler=scheduler)
+        if runs
+        else []
+    )
+    if runs:
+        lap("scenarios")
     return ForecastResult(
         spec=spec,
         data=data,
@@ -151,4 +179,5 @@ def run_forecast(
         out_dir=out_dir,
         checks=checks,
         timings=timings,
+        scenarios=found,
     )

@@ -129,7 +129,7 @@ def power_indices(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
     Parameters
     ----------
     seats : xr.Dataset
-        ``SeatDraws``: ``seats`` with dims (sample, party); attr ``majority``.
+        ``NationalSeats`` (or ``SeatDraws``): ``seats`` with dims (sample, party); attr ``majority``.
     spec : ForecastSpec
         Chooses the actors (``coalitions.min_seats``, ``coalitions.group_small``).
 
@@ -149,7 +149,7 @@ def power_indices(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
     >>> power_indices(seats, toy_spec())["banzhaf_mean"].round(3).values.tolist()
     [0.333, 0.333, 0.333]
     """
-    check(seats, "SeatDraws")
+    check(seats, "NationalSeats")
     quota = int(seats.attrs.get("majority", spec.law.majority_seats))
     actors = coalition_actors(seats, spec)
     banzhaf, shapley = power_kernel(actors["seats"].values, quota)

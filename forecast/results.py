@@ -21,7 +21,7 @@ from forecast.spec import ForecastSpec
 from forecast.store import load_tree, save_tree
 from forecast.tables import write_atomic
 
-__all__ = ["RESULT_FILE", "SUMMARY_FILE", "SEATS_FILE", "summarise", "save_result", "load_result"]
+__all__ = ["RESULT_FILE", "SUMMARY_FILE", "SEATS_FILE", "scenario_rows", "summarise", "save_result", "load_result"]
 
 RESULT_FILE = "result.nc"
 SUMMARY_FILE = "summary.json"
@@ -118,6 +118,33 @@ def _provinces(result: ForecastResult) -> list[dict[str, Any]]:
     return out
 
 
+def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[str, Any]]:
+    """One flat row per scenario for tables: seats of the baseline's largest lists, the likeliest
+    government, the likeliest prime minister's list, the delay and the conflict risk."""
+    base = found[0]["lists"]
+    top = sorted(base, key=lambda p: -base[p]["seats_mean"])[:lists]
+    rows = []
+    for h in found:
+        gov = h["coalitions"][0] if h["coalitions"] else {"label": "", "p_form": 0.0}
+        pm, p_pm = next(iter(h["p_pm"].items()), ("", 0.0))
+        settings = "; ".join(f"{k} = {v}" for k, v in h["settings"].items())
+        rows.append(
+            {
+                "scenario": h["scenario"],
+                "changes": settings or "none",
+                **{
+                    p: f"{h['lists'][p]['seats_median']} [{h['lists'][p]['seats_lo90']}, {h['lists'][p]['seats_hi90']}]"
+                    for p in top
+                },
+                "likeliest_government": f"{gov['label']} ({gov['p_form']:.0%})",
+                "prime_minister": f"{pm} ({p_pm:.0%})",
+                "days_median": h["formation_days"]["median"],
+                "p_onset_any": h["conflict_risk"]["p_onset_any"],
+            }
+        )
+    return rows
+
+
 def summarise(result: ForecastResult) -> dict[str, Any]:
     """The headline numbers of a run, as written to ``summary.json`` (schema in the README)."""
     table, risk, power = result.coalitions, result.risk, result.power
@@ -175,6 +202,7 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
             "sampler": str(post["sampler"]),
         },
         "ppc": result.checks,
+        **({"scenarios": scenario_rows(result.scenarios), "scenario_details": result.scenarios} if result.scenarios else {}),
         "timings_seconds": result.timings,
         "spec_hash": result.spec_hash,
         "seed": result.seed,
@@ -191,6 +219,7 @@ def _result_tree(result: ForecastResult) -> xr.DataTree:
                 "forecast_version": __version__,
                 "checks": json.dumps(result.checks),
                 "timings": json.dumps(result.timings),
+                "scenarios": json.dumps(result.scenarios),
             }
         )
     }
@@ -237,5 +266,6 @@ def load_result(out_dir: Path, spec: ForecastSpec, *, spec_hash: str) -> Forecas
         out_dir=Path(out_dir),
         checks=json.loads(tree.attrs.get("checks", "{}")),
         timings=json.loads(tree.attrs.get("timings", "{}")),
+        scenarios=json.loads(tree.attrs.get("scenarios", "[]")),
         **parts,
     )

@@ -156,7 +156,7 @@ def assess_risk(
     coalitions : xr.Dataset
         ``CoalitionTable`` after ``predict_formation`` and ``predict_formation_days``.
     seats : xr.Dataset
-        ``SeatDraws``: ``seats`` with dims (sample, party), every list including non-actors.
+        ``NationalSeats`` (or ``SeatDraws``): ``seats`` with dims (sample, party), every list including non-actors.
     spec : ForecastSpec
         ``community`` (size, previous conflict, discrimination), ``party`` community bases,
         ``law.quota`` communities, ``risk`` priors and covariates, ``duration.protracted_days``.
@@ -200,7 +200,7 @@ def assess_risk(
             file=spec.source_file,
             where="[[community]]",
         )
-    check(seats, "SeatDraws")
+    check(seats, "NationalSeats")
     coefs = {**default_risk_priors(), **spec.risk.coefficients}
     if spec.risk.log_gdp_per_capita is None and coefs["log_gdp_per_capita"].mean != 0:
         raise SpecError(

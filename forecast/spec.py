@@ -41,10 +41,14 @@ __all__ = [
     "ReportOptions",
     "RiskPriors",
     "SamplerSpec",
+    "ScenarioSpec",
+    "POST_FIT_SECTIONS",
     "load_spec",
     "spec_hash",
 ]
 
+# Sections read only after the fit: changing them (or adding scenarios) keeps the posterior.
+POST_FIT_SECTIONS = frozenset({"coalitions", "formation", "duration", "risk", "report", "scenario"})
 DISTRICT_METHODS = ("hare_lr", "droop_lr", "dhondt", "sainte_lague", "modified_sainte_lague")
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -438,6 +442,23 @@ class SamplerSpec(_Strict):
     samples: int = Field(default=4000, ge=1, description="posterior predictive samples downstream")
 
 
+class ScenarioSpec(_Strict):
+    """A counterfactual run on the fitted posterior: ``set`` maps scenario keys to values.
+
+    Keys (see ``forecast.scenarios``): ``turnout.<community>`` (factor on the community's
+    turnout), ``boycott.<community>``, ``swing.<list>`` (share points in every province),
+    ``merge.<list>`` (lists whose votes join it), ``split.<list>.<to>`` (share of its votes
+    that move), ``veto.<list>.<list>`` (true adds, false lifts), and any field of the post-fit
+    sections (``law.``, ``coalitions.``, ``formation.``, ``duration.``, ``risk.``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: Slug
+    description: str = ""
+    settings: dict[str, Any] = Field(alias="set", min_length=1)
+
+
 class ReportOptions(_Strict):
     """What the PDF report shows."""
 
@@ -464,6 +485,7 @@ class ForecastSpec(_Strict):
     priors: PriorSpec = PriorSpec()
     sampler: SamplerSpec = SamplerSpec()
     report: ReportOptions = ReportOptions()
+    scenario: tuple[ScenarioSpec, ...] = ()
     root: Path = Field(default=Path("."), exclude=True, description="project root (set on load)")
     source_file: Path | None = Field(default=None, exclude=True)
 
@@ -486,6 +508,7 @@ class ForecastSpec(_Strict):
         _check_unique("party", [p.id for p in self.party])
         _check_unique("evidence", [e.id for e in self.evidence])
         _check_unique("community", [c.id for c in self.community])
+        _check_unique("scenario", [s.name for s in self.scenario])
         parties = set(self.party_ids) | {q.party for q in self.law.quota}
         communities = set(self.community_ids)
         evidence = {e.id: e for e in self.evidence}
@@ -650,13 +673,16 @@ def _check_paths(spec: ForecastSpec, path: Path) -> None:
             raise SpecError(f"path '{rel}' does not exist", file=path, where=f"key '{key}'")
 
 
-def spec_hash(spec: ForecastSpec, *, data_files: list[Path] | None = None) -> str:
+def spec_hash(
+    spec: ForecastSpec, *, data_files: list[Path] | None = None, exclude: frozenset[str] = frozenset()
+) -> str:
     """A stable hash of the spec's content and, optionally, of the data files it reads.
 
     Saved artefacts carry it; loading one made under a different spec or data is refused.
+    ``exclude`` leaves spec sections out (the posterior's identity ignores post-fit sections).
     """
     h = hashlib.sha256()
-    h.update(json.dumps(spec.model_dump(mode="json"), sort_keys=True).encode())
+    h.update(json.dumps(spec.model_dump(mode="json", exclude=set(exclude)), sort_keys=True).encode())
     for f in sorted(data_files or []):
         h.update(f.name.encode())
         h.update(f.read_bytes())

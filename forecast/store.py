@@ -16,7 +16,7 @@ import xarray as xr
 
 from forecast import __version__, lineage, vote_model
 from forecast.errors import StoreError
-from forecast.spec import ForecastSpec, spec_hash
+from forecast.spec import POST_FIT_SECTIONS, ForecastSpec, spec_hash
 from forecast.tables import write_atomic
 
 __all__ = ["data_hash", "load_tree", "save_tree"]
@@ -25,16 +25,19 @@ log = logging.getLogger("forecast")
 ENGINE = "h5netcdf"
 
 
-def data_hash(spec: ForecastSpec, data: xr.Dataset) -> str:
+def data_hash(spec: ForecastSpec, data: xr.Dataset, *, fit_only: bool = False) -> str:
     """Hash of the spec, every data file the ingest read, and the model's source code.
 
     The model's code is part of the identity so that a posterior fitted by another version of
-    the model is never reused, even between releases.
+    the model is never reused, even between releases. ``fit_only`` leaves out the spec sections
+    read after the fit (coalitions, risk, scenarios, ...): the posterior's identity, so that
+    editing them does not refit.
     """
     files = [spec.resolve(Path(p)) for p in json.loads(data.attrs["provenance"])]
     files += [f.with_name(f.stem + ".source.toml") for f in files]
     code = [Path(m.__file__) for m in (vote_model, lineage)]
-    return spec_hash(spec, data_files=[f for f in files if f.exists()] + code)
+    exclude = POST_FIT_SECTIONS if fit_only else frozenset()
+    return spec_hash(spec, data_files=[f for f in files if f.exists()] + code, exclude=exclude)
 
 
 def _netcdf_safe(tree: xr.DataTree) -> xr.DataTree:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import textwrap
+import warnings
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -157,3 +161,31 @@ def write_toy_project(root: Path) -> Path:
 def toy_project(tmp_path: Path) -> Path:
     """A fresh toy project; returns the path of its spec."""
     return write_toy_project(tmp_path)
+
+
+@contextlib.contextmanager
+def mock_sampling() -> Iterator[None]:
+    """PyMC's mock sampler (prior draws) in place of MCMC: the pipeline runs in seconds."""
+    import numpy as np
+    import pymc as pm
+    from pymc.testing import mock_sample
+
+    stats = {"diverging": lambda size: np.zeros(size, dtype=bool)}
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        mp.setattr(pm, "sample", partial(mock_sample, sample_stats=stats))
+        # prior draws ignore the model's potentials, and this machine's PyTensor may lack BLAS
+        warnings.filterwarnings("ignore", message="The effect of Potentials", category=UserWarning)
+        warnings.filterwarnings("ignore", message="PyTensor could not link", category=UserWarning)
+        yield
+
+
+@pytest.fixture(scope="session")
+def toy_result(tmp_path_factory):
+    """One mock-sampled run of the whole pipeline on the toy project (a ForecastResult)."""
+    from forecast.pipeline import run_forecast
+    from forecast.spec import load_spec
+
+    root = tmp_path_factory.mktemp("toy_result")
+    spec = load_spec(write_toy_project(root))
+    with mock_sampling():
+        return run_forecast(spec, out_dir=root / "out", progress=False)

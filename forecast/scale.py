@@ -1,0 +1,273 @@
+"""Post-fit stages in chunks of samples, run by dask: in threads here, or on a cluster.
+
+Chunk ``i`` of the samples draws with its own seeds, ``(seed, stage, i)``, so the result depends
+on the seed and the chunk size only, never on where or in which order the chunks run: the
+single-process run (``scheduler="sync"``), local threads (the default) and a
+``dask.distributed`` cluster (``scheduler="tcp://..."``) give identical numbers. Every scenario
+uses the same seeds (common random numbers), so a scenario's difference from the baseline is the
+scenario's, not sampling noise.
+
+``headlines`` keeps the working memory bounded whatever the number of samples: each chunk is
+simulated, allocated, scored and reduced to counts (seat histograms, sums of probabilities)
+before the next; all that is kept per sample is each list's national seats (2 bytes a list),
+from which the candidate governments are chosen once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from forecast import dims
+from forecast.allocation.law import allocate_seats
+from forecast.coalitions import coalition_candidates, score_coalitions
+from forecast.formation import predict_formation, predict_formation_days
+from forecast.risk import assess_risk
+from forecast.scenarios import Scenario, apply_scenario
+from forecast.simulate import simulate_votes
+from forecast.spec import ForecastSpec
+
+__all__ = [
+    "DEFAULT_CHUNK",
+    "LOCAL_SCHEDULERS",
+    "chunk_bounds",
+    "chunk_seed",
+    "coalition_stage",
+    "headlines",
+    "predictive_inputs",
+    "run_tasks",
+    "votes_and_seats",
+]
+
+DEFAULT_CHUNK = 10_000
+LOCAL_SCHEDULERS = ("sync", "threads", "processes")
+# Stage numbers in the seeds: one independent stream per stage and chunk.
+SIMULATE, ALLOCATE, FORMATION, DURATION, RISK = 1, 2, 3, 4, 5
+TOP_COALITIONS = 5
+
+
+def chunk_seed(seed: int, stage: int, index: int) -> int:
+    """The seed of one stage of one chunk (independent streams via NumPy's SeedSequence)."""
+    return int(np.random.SeedSequence([seed, stage, index]).generate_state(1)[0])
+
+
+def chunk_bounds(n: int, size: int) -> list[tuple[int, int]]:
+    """``[start, stop)`` of each chunk of ``n`` samples, ``size`` at most."""
+    if n < 1 or size < 1:
+        raise ValueError(f"need at least one sample and a chunk size of at least 1 (got {n}, {size})")
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def predictive_inputs(posterior: xr.DataTree) -> xr.DataTree:
+    """Only what the predictive draws read, so that workers receive megabytes, not the fit."""
+    post = posterior["posterior"].to_dataset()[["share", "turnout", "kappa_target"]]
+    return xr.DataTree.from_dict({"posterior": post})
+
+
+def run_tasks(
+    fn: Callable[..., Any],
+    shared: dict[str, Any],
+    tasks: Sequence[dict[str, Any]],
+    *,
+    scheduler: str | None = None,
+) -> list[Any]:
+    """``[fn(**shared, **task) for task in tasks]``, computed by dask.
+
+    ``scheduler``: ``None`` or ``"threads"`` (local threads), ``"sync"`` (this process, in
+    order), ``"processes"``, or the address of a ``dask.distributed`` scheduler, to which the
+    shared inputs are sent once per worker.
+    """
+    if scheduler is None or scheduler in LOCAL_SCHEDULERS:
+        import dask
+
+        inputs = {k: dask.delayed(v, pure=True, traverse=False) for k, v in shared.items()}
+        work = [dask.delayed(fn, pure=True)(**inputs, **task) for task in tasks]
+        return list(dask.compute(*work, scheduler=scheduler or "threads"))
+    from distributed import Client
+
+    with Client(scheduler, set_as_default=False) as client:
+        inputs = {k: client.scatter(v, broadcast=True, hash=False) for k, v in shared.items()}
+        futures = [client.submit(fn, **inputs, **task, pure=False) for task in tasks]
+        return client.gather(futures)
+
+
+def votes_and_seats(
+    post: xr.DataTree,
+    data: xr.Dataset,
+    scenario: Scenario,
+    *,
+    seed: int,
+    index: int,
+    start: int,
+    stop: int,
+    keep_votes: bool = True,
+) -> tuple[xr.Dataset | None, xr.Dataset]:
+    """One chunk's VoteDraws (under the scenario) and SeatDraws; samples numbered from ``start``."""
+    spec = scenario.spec
+    votes = simulate_votes(post, data, spec, seed=chunk_seed(seed, SIMULATE, index), samples=stop - start)
+    votes = apply_scenario(votes, scenario).assign_coords({dims.SAMPLE: np.arange(start, stop)})
+    magnitude = data["magnitude"].sel({dims.ELECTION: spec.election.id}).astype(int)
+    seats = allocate_seats(
+        votes["votes"], magnitude, spec.law, valid_votes=votes["valid_votes"],
+        seed=chunk_seed(seed, ALLOCATE, index),
+    )
+    if not keep_votes:
+        seats = seats[["seats"]]
+    return (votes if keep_votes else None), seats
+
+
+def concat_samples(parts: Sequence[xr.Dataset]) -> xr.Dataset:
+    """Chunks joined along ``sample``; per-chunk counts in attrs are summed."""
+    out = xr.concat(parts, dim=dims.SAMPLE, combine_attrs="override") if len(parts) > 1 else parts[0]
+    if "n_pooled_fallback" in out.attrs:
+        out.attrs["n_pooled_fallback"] = int(sum(p.attrs["n_pooled_fallback"] for p in parts))
+    return out
+
+
+def coalition_stage(
+    seats: xr.Dataset, spec: ForecastSpec, *, seed: int, index: int, candidates: xr.Dataset | None = None
+) -> tuple[xr.Dataset, xr.Dataset]:
+    """Coalition table (formation and days drawn) and risk table of one chunk's seats."""
+    table = score_coalitions(seats, spec, candidates=candidates)
+    table = predict_formation(table, spec, seed=chunk_seed(seed, FORMATION, index))
+    table = predict_formation_days(table, spec, seed=chunk_seed(seed, DURATION, index))
+    risk = assess_risk(table, seats, spec, seed=chunk_seed(seed, RISK, index))
+    return table, risk
+
+
+def _national_seats(
+    post: xr.DataTree, data: xr.Dataset, scenario: Scenario, *, seed: int, index: int, start: int, stop: int
+) -> xr.Dataset:
+    return votes_and_seats(post, data, scenario, seed=seed, index=index, start=start, stop=stop, keep_votes=False)[1]
+
+
+def _chunk_counts(
+    seats: xr.Dataset, scenario: Scenario, candidates: xr.Dataset, *, seed: int, index: int
+) -> dict[str, Any]:
+    """One chunk reduced to sums and histograms that add up across chunks."""
+    spec = scenario.spec
+    table, risk = coalition_stage(seats, spec, seed=seed, index=index, candidates=candidates)
+    s = seats["seats"].transpose(dims.SAMPLE, dims.PARTY).values.astype(np.int64)
+    n = len(s)
+    top = s.max(axis=1, keepdims=True)
+    largest = (s == top) / (s == top).sum(axis=1, keepdims=True)  # ties share the honour
+    days = table["formation_days"].values
+    return {
+        "n": n,
+        "seat_hist": np.stack([np.bincount(col, minlength=spec.law.house_size + 1) for col in s.T]),
+        "largest": largest.sum(axis=0),
+        "p_form": table["p_form"].values * n,
+        "p_majority": table["p_majority"].values * n,
+        "p_pm": table["p_pm"].values * n,
+        "days_hist": np.bincount(np.ceil(days).astype(np.int64), minlength=int(np.ceil(spec.duration.max_days)) + 2),
+        "days_over": int((days > spec.duration.protracted_days).sum()),
+        "p_onset": risk["p_onset"].values * n,
+        "p_onset_any": float(risk["p_onset_any"]) * n,
+    }
+
+
+def _hist_quantile(hist: np.ndarray, q: float) -> int:
+    """Quantile (inverted CDF, as ``np.quantile(..., method="inverted_cdf")``) from counts."""
+    cum = np.cumsum(hist)
+    return int(np.searchsorted(cum, max(q * cum[-1], 1e-9), side="left"))
+
+
+def _headline(counts: list[dict[str, Any]], scenario: Scenario, seats_coord: np.ndarray, candidates: xr.Dataset) -> dict[str, Any]:
+    """Merged chunk counts as the scenario's headline numbers."""
+    total = {k: sum(c[k] for c in counts) for k in counts[0]}
+    n = total["n"]
+    lists = {}
+    for k, party in enumerate(seats_coord):
+        h = total["seat_hist"][k]
+        lists[str(party)] = {
+            "seats_mean": round(float(h @ np.arange(len(h)) / n), 2),
+            "seats_median": _hist_quantile(h, 0.5),
+            "seats_lo90": _hist_quantile(h, 0.05),
+            "seats_hi90": _hist_quantile(h, 0.95),
+            "p_largest": round(float(total["largest"][k] / n), 4),
+        }
+    labels = [str(c) for c in candidates[dims.COALITION].values]
+    p_form = total["p_form"] / n
+    order = np.argsort(-p_form, kind="stable")[:TOP_COALITIONS]
+    actors = [str(p) for p in candidates[dims.PARTY].values]
+    p_pm = total["p_pm"] / n
+    days = total["days_hist"]
+    return {
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "settings": dict(scenario.settings),
+        "samples": int(n),
+        "lists": lists,
+        "coalitions": [
+            {"label": labels[i], "p_form": round(float(p_form[i]), 4), "p_majority": round(float(total["p_majority"][i] / n), 4)}
+            for i in order
+        ],
+        "p_pm": {actors[k]: round(float(p_pm[k]), 4) for k in np.argsort(-p_pm, kind="stable")},
+        "formation_days": {
+            "median": _hist_quantile(days, 0.5),
+            "lo90": _hist_quantile(days, 0.05),
+            "hi90": _hist_quantile(days, 0.95),
+            "p_over_6_months": round(total["days_over"] / n, 4),
+        },
+        "conflict_risk": {
+            "p_onset_any": round(total["p_onset_any"] / n, 5),
+            "communities": {
+                c: round(float(v / n), 5) for c, v in zip(scenario.spec.community_ids, total["p_onset"], strict=True)
+            },
+        },
+    }
+
+
+def headlines(
+    posterior: xr.DataTree,
+    data: xr.Dataset,
+    scenarios: Sequence[Scenario],
+    *,
+    seed: int,
+    samples: int,
+    chunk: int = DEFAULT_CHUNK,
+    scheduler: str | None = None,
+) -> list[dict[str, Any]]:
+    """Seats, likeliest governments, premiership, formation delay and conflict risk per scenario.
+
+    Two passes of dask tasks, each over every (scenario, chunk): national seats; then, with the
+    candidate governments chosen once per scenario from all its seats, coalitions, formation,
+    delay and risk reduced to counts. Days are counted to the day (quantiles are whole days).
+
+    Returns
+    -------
+    list of dict
+        One headline per scenario, in order: ``scenario``, ``description``, ``settings``,
+        ``samples``, ``lists`` (list -> seats mean, median, 90% interval, P(largest)),
+        ``coalitions`` (the likeliest five: label, p_form, p_majority), ``p_pm``,
+        ``formation_days`` (median, lo90, hi90, p_over_6_months), ``conflict_risk``
+        (p_onset_any and by community).
+    """
+    bounds = chunk_bounds(samples, chunk)
+    jobs = [(s, i, a, b) for s in scenarios for i, (a, b) in enumerate(bounds)]
+    seats = run_tasks(
+        _national_seats,
+        {"post": predictive_inputs(posterior), "data": data},
+        [{"scenario": s, "seed": seed, "index": i, "start": a, "stop": b} for s, i, a, b in jobs],
+        scheduler=scheduler,
+    )
+    per = len(bounds)
+    candidates = [
+        coalition_candidates(concat_samples(seats[j * per : (j + 1) * per]), s.spec) for j, s in enumerate(scenarios)
+    ]
+    counts = run_tasks(
+        _chunk_counts,
+        {},
+        [
+            {"seats": seats[k], "scenario": s, "candidates": candidates[k // per], "seed": seed, "index": i}
+            for k, (s, i, _, _) in enumerate(jobs)
+        ],
+        scheduler=scheduler,
+    )
+    return [
+        _headline(counts[j * per : (j + 1) * per], s, seats[j * per][dims.PARTY].values, candidates[j])
+        for j, s in enumerate(scenarios)
+    ]
