@@ -29,6 +29,7 @@ from forecast.dims import CI_BOUND, COMMUNITY, PARTY
 __all__ = [
     "STYLE",
     "list_colours",
+    "plot_calibration",
     "plot_coalitions",
     "plot_community_status",
     "plot_conflict_risk",
@@ -553,6 +554,43 @@ def plot_formation_days(
         ax.spines["left"].set_visible(False)
         ax.set_xlabel("days from election day to a government (log scale)")
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02), ncols=3, borderaxespad=0.0)
+    return fig
+
+
+def plot_calibration(
+    calibration: Mapping[str, Sequence[Mapping[str, float]]], *, ax: Axes | None = None
+) -> Figure:
+    """Plot a backtest's calibration: nominal against empirical coverage of seat intervals.
+
+    Parameters
+    ----------
+    calibration : mapping of str to sequence of mappings
+        Forecast name (model first, then the baselines) -> rows of ``nominal`` (the central
+        interval's probability) and ``empirical`` (the share of lists whose actual seats fell
+        inside), as in ``backtest.json``.
+    ax : Axes, optional
+        Draw into this axes instead of a new figure.
+    """
+    styles = [("#2c5d8f", "o", "-"), ("#e08214", "s", "--"), ("#1b7837", "^", ":")]
+    with _style():
+        fig, ax = _figure(ax, (WIDTH * 0.62, 2.8))
+        ax.plot([0, 1], [0, 1], color=_GREY, lw=0.8, label="perfect calibration")
+        for k, (name, rows) in enumerate(calibration.items()):
+            colour, marker, line = styles[k % len(styles)]
+            nominal = [r["nominal"] for r in rows]
+            empirical = [r["empirical"] for r in rows]
+            ax.plot(
+                nominal, empirical, color=colour, marker=marker, ls=line, lw=1.2, ms=4, label=name
+            )
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_aspect("equal")
+        percent = mpl.ticker.PercentFormatter(xmax=1.0, decimals=0)
+        ax.xaxis.set_major_formatter(percent)
+        ax.yaxis.set_major_formatter(percent)
+        ax.set_xlabel("nominal coverage of the central seat interval")
+        ax.set_ylabel("lists whose actual seats fall inside")
+        ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
     return fig
 
 

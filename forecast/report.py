@@ -38,6 +38,7 @@ from forecast.results import summarise
 from forecast.tables import write_atomic
 
 __all__ = [
+    "BACKTEST_FILE",
     "REPORT_FILE",
     "DATA_FILE",
     "TEMPLATES",
@@ -51,9 +52,10 @@ log = logging.getLogger("forecast")
 
 REPORT_FILE = "report.pdf"
 DATA_FILE = "report.json"
+# Written by forecast.backtest beside a run; read here so that re-rendering keeps its section.
+BACKTEST_FILE = "backtest.json"
 TEMPLATES = Path("reports") / "templates"
 _ENGINE_ROOT = Path(__file__).resolve().parents[1]  # the source tree that holds reports/templates
-_OPTIONAL_SECTIONS = ("scenarios", "backtest")
 _METHOD_NAMES = {
     "hare_lr": "Hare quota with largest remainders",
     "droop_lr": "Droop quota with largest remainders",
@@ -83,7 +85,7 @@ def _fmt_interval(lo: float, hi: float) -> str:
 
 
 def _fmt_num(x: Any) -> str:
-    """Format a value of unknown meaning (scenario or backtest tables): 3 significant digits."""
+    """Format a value of unknown meaning (scenario tables): 3 significant digits."""
     if isinstance(x, bool) or x is None:
         return {True: "yes", False: "no", None: "n/a"}[x]
     if isinstance(x, int | np.integer):
@@ -484,7 +486,7 @@ def _provenance(data: xr.Dataset) -> list[dict[str, Any]]:
 
 
 def _generic_table(obj: Any) -> dict[str, Any]:
-    """Any JSON-like section (scenarios, backtest) as ``{columns, rows}`` of strings."""
+    """Any JSON-like section (scenarios) as ``{columns, rows}`` of strings."""
     if isinstance(obj, Mapping) and obj and all(isinstance(v, Mapping) for v in obj.values()):
         keys = list(dict.fromkeys(k for v in obj.values() for k in v))
         return {
@@ -503,6 +505,70 @@ def _generic_table(obj: Any) -> dict[str, Any]:
             "rows": [[_fmt_num(v.get(k)) for k in keys] for v in obj],
         }
     return {"columns": ["value"], "rows": [[_fmt_num(obj)]]}
+
+
+_BACKTEST_NAMES = {
+    "model": "Model",
+    "carry_forward": "Carry-forward",
+    "uniform_swing": "Uniform swing",
+}
+
+
+def _sig3(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def _points(share: float) -> str:
+    return f"{100 * share:.1f} pts"
+
+
+# (key, row label, format) of the backtest's scores table
+_BACKTEST_SCORES: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("seat_mae", "Seat error, mean absolute (median)", _sig3),
+    ("coverage_50", "Lists inside their 50% interval", fmt_p),
+    ("coverage_90", "Lists inside their 90% interval", fmt_p),
+    ("crps", "CRPS of seats, mean over lists (lower is better)", _sig3),
+    ("log_score", "Log score of seats, mean over lists (higher is better)", _sig3),
+    ("vote_share_mae", "Vote share error by province, mean absolute", _points),
+    ("p_government", "P(actual government forms)", fmt_p),
+    ("p_actual_pm", "P(premiership to the actual PM's list)", fmt_p),
+)
+
+
+def _backtest_rows(f: Mapping[str, Any]) -> dict[str, str]:
+    """One forecast's headline scores, formatted, keyed by the row label; absent scores left out."""
+    out = {}
+    for key, label, fmt in _BACKTEST_SCORES:
+        if f.get(key) is not None:
+            out[label] = fmt(f[key])
+    if f.get("p_government") is not None:  # a rank only means something beside its probability
+        rank = f.get("government_rank")
+        out["Rank of the actual government"] = "not a candidate" if rank is None else str(rank)
+    if f.get("formation_days_median") is not None:
+        lo, hi = f.get("formation_days_lo90"), f.get("formation_days_hi90")
+        days = f["formation_days_median"]
+        out["Days to form a government: median (90%)"] = (
+            fmt_seats(days, lo, hi) if lo is not None and hi is not None else f"{days:.0f}"
+        )
+    return out
+
+
+def _backtest_section(bt: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """Lay out the backtest: its scores table (model beside baselines) and the note above it."""
+    forecasts = {"model": bt, **(bt.get("baselines") or {})}
+    cells = {name: _backtest_rows(f) for name, f in forecasts.items()}
+    labels = list(dict.fromkeys(label for c in cells.values() for label in c))
+    columns = ["Score", *(_BACKTEST_NAMES.get(n, n.replace("_", " ")) for n in forecasts)]
+    rows = [[label, *(c.get(label, "n/a") for c in cells.values())] for label in labels]
+    facts = []
+    if bt.get("truth"):
+        facts.append(f"Scored against the actual results in {bt['truth']}.")
+    if bt.get("government"):
+        members = _members(bt["government"].split("+"), names)
+        facts.append(f"The government that formed: {members}.")
+    if bt.get("formation_days_actual") is not None:
+        facts.append(f"It took {bt['formation_days_actual']:.0f} days to form.")
+    return {"scores": {"columns": columns, "rows": rows}, "note": " ".join(facts)}
 
 
 def _diagnostics(result: ForecastResult, summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -627,9 +693,10 @@ def report_data(result: ForecastResult, summary: Mapping[str, Any] | None = None
         "provenance": _provenance(result.data),
         "diagnostics": _diagnostics(result, summary),
     }
-    for key in _OPTIONAL_SECTIONS:
-        if summary.get(key) is not None:
-            data[key] = _generic_table(summary[key])
+    if summary.get("scenarios") is not None:
+        data["scenarios"] = _generic_table(summary["scenarios"])
+    if summary.get("backtest") is not None:
+        data["backtest"] = _backtest_section(summary["backtest"], names)
     return data
 
 
@@ -653,13 +720,45 @@ def _figures(result: ForecastResult, summary: Mapping[str, Any]) -> dict[str, Ca
     names = {r["party"]: r["name"] for r in summary["lists"]}
     communities = {c.id: c.name for c in result.spec.community}
     layout = _tile_layout(result.data)
-    return {
+    figures = {
         "seats": lambda: plots.plot_seats(summary, colours=colours),
         "provinces": lambda: plots.plot_provinces(summary, layout=layout, colours=colours),
         "power": lambda: plots.plot_power(result.power, names=names, colours=colours),
         "formation_days": lambda: plots.plot_formation_days(result.coalitions),
         "risk": lambda: _risk_figure(result.risk, communities),
     }
+    calibration = _calibration(summary.get("backtest"))
+    if calibration:
+        figures["calibration"] = lambda: plots.plot_calibration(calibration)
+    return figures
+
+
+def _calibration(bt: Mapping[str, Any] | None) -> dict[str, list[Mapping[str, float]]]:
+    """Each forecast's calibration table of a backtest, by display name (model first)."""
+    if not bt:
+        return {}
+    forecasts = {"model": bt, **(bt.get("baselines") or {})}
+    return {
+        _BACKTEST_NAMES.get(name, name.replace("_", " ")): list(f["calibration"])
+        for name, f in forecasts.items()
+        if f.get("calibration")
+    }
+
+
+def _saved_backtest(result: ForecastResult) -> dict[str, Any] | None:
+    """Read the backtest saved beside the run if it scored this very forecast (spec, data, seed)."""
+    path = Path(result.out_dir) / BACKTEST_FILE
+    if not path.is_file():
+        return None
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        log.warning("ignoring %s: not valid JSON", path)
+        return None
+    if saved.get("spec_hash") != result.spec_hash or saved.get("seed") != result.seed:
+        log.info("not showing %s: it scored another forecast", path)
+        return None
+    return saved
 
 
 def _tile_layout(data: xr.Dataset) -> dict[str, tuple[int, int]] | None:
@@ -745,6 +844,9 @@ def render_report(result: ForecastResult, *, out_path: Path | None = None) -> Pa
     """
     out = Path(out_path) if out_path is not None else Path(result.out_dir) / REPORT_FILE
     summary = summarise(result)
+    if summary.get("backtest") is None:
+        backtest = _saved_backtest(result)
+        summary = summary if backtest is None else {**summary, "backtest": backtest}
     data = report_data(result, summary)
     template = _template(result)
     with tempfile.TemporaryDirectory(prefix="forecast-report-") as tmp:
