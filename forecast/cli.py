@@ -70,11 +70,13 @@ def check_data(
 ) -> None:
     """Validate a spec and every data table it names; print a summary."""
     from forecast.ingest import ingest_election
+    from forecast.scenarios import spec_scenarios
     from forecast.spec import load_spec
     from forecast.summary import data_summary, data_table
     from forecast.tables import write_atomic
 
     spec = load_spec(spec_path)
+    spec_scenarios(spec)
     data = ingest_election(spec)
     rows = data_summary(data, spec)
     if not quiet:
@@ -85,7 +87,7 @@ def check_data(
             f"{law.house_size - law.reserved_seats} district + "
             f"{sum(q.seats for q in law.quota)} quota + {law.compensatory.seats} compensatory; "
             f"majority {law.majority_seats}; {len(spec.party)} lists; "
-            f"{len(spec.lineage)} lineage rows."
+            f"{len(spec.lineage)} lineage rows; {len(spec.scenario)} scenarios."
         )
     if json_out is not None:
         payload = json.dumps({"spec": str(spec_path), "elections": rows}, indent=2)

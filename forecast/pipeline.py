@@ -1,7 +1,9 @@
 """``run_forecast``: the stages called in order, each on the previous stage's object.
 
-The fitted posterior is saved beside the outputs with the hash of the spec and data, so a rerun
-with the same spec, data and seed (and ``forecast report``) reuses it instead of refitting.
+The fitted posterior is saved beside the outputs with the hash of the spec's fit sections and
+the data, so a rerun with the same spec, data and seed (and ``forecast report``) reuses it instead
+of refitting, as does a run whose spec differs only in post-fit sections (coalitions, risk,
+scenarios, ...). The post-fit stages run in chunks of samples on dask (``forecast.scale``).
 """
 
 from __future__ import annotations
@@ -133,6 +135,7 @@ def run_forecast(
         log.info("%s done in %.1f s", stage, now - clock)
         clock = now
 
+    runs = [*spec_scenarios(spec), *(scenarios or [])]  # checked before the long fit
     data = ingest_election(spec)
     key = data_hash(spec, data)
     lap("ingest")
@@ -157,7 +160,6 @@ def run_forecast(
     table, risk = coalition_stage(seats, spec, seed=seed, index=0, candidates=coalition_candidates(seats, spec))
     power = power_indices(seats, spec)
     lap("coalitions and risk")
-    runs = [*spec_scenarios(spec), *(scenarios or [])]
     found = (
         headlines(posterior, data, [baseline(spec), *runs], seed=seed, samples=n, chunk=chunk, scheduler=scheduler)
         if runs

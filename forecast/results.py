@@ -127,7 +127,7 @@ def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[s
     for h in found:
         gov = h["coalitions"][0] if h["coalitions"] else {"label": "", "p_form": 0.0}
         pm, p_pm = next(iter(h["p_pm"].items()), ("", 0.0))
-        settings = "; ".join(f"{k} = {v}" for k, v in h["settings"].items())
+        settings = "; ".join(f"{k} = {json.dumps(v)}" for k, v in h["settings"].items())
         rows.append(
             {
                 "scenario": h["scenario"],

@@ -145,7 +145,7 @@ def test_scenario_command_writes_scenarios_beside_the_baseline(tmp_path):
     summary = json.loads((out / SUMMARY_FILE).read_text())
     rows = summary["scenarios"]
     assert [r["scenario"] for r in rows] == ["baseline", "unrest"]
-    assert rows[1]["changes"] == "boycott.minority = True; swing.alpha = 0.05"
+    assert rows[1]["changes"] == "boycott.minority = true; swing.alpha = 0.05"
     base = summary["scenario_details"][0]
     # with the samples in one chunk the baseline row is the forecast itself
     for row in summary["lists"]:
