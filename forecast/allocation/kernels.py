@@ -812,7 +812,7 @@ _LR_REMAINDER = {"largest_remainder": 0, "highest_votes": 1, "vote_share": 2}
 _ALL_ALLOWED = np.zeros((0, 0), dtype=bool)
 _compiled_cache: dict[str, Callable] = {}
 _compile_lock = threading.Lock()
-_HELPERS = ("_scatter_rows",)
+_HELPERS = ("_scatter_rows", "_qualify_rows")
 
 
 def compiled_available() -> bool:
@@ -969,6 +969,69 @@ def _scatter_rows(
                     out[d, c, first + t] = seats[j, run * width + t]
 
 
+def _qualify_rows(
+    block: np.ndarray,
+    where: np.ndarray,
+    valid: np.ndarray,
+    first: int,
+    m: np.ndarray,
+    limits: tuple[float, float, float, float],
+    allowed: np.ndarray,
+    status: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The prologue of the compiled kernels: each row's seats and valid votes, and the lists
+    that clear its bar (others zeroed in ``block``); compiled with them.
+
+    Returns ``(seats, valid votes, qualifying votes, qualifying lists, seats to hand out)`` per
+    row; rows with seats but no qualifying list get ``status`` 2.
+    """
+    k, n_rows = block.shape
+    runs = where.shape[0]
+    width = n_rows // runs
+    share_a, share_b, quotas_a, quotas_b = limits
+    bar = np.empty(n_rows)
+    mr = np.empty(n_rows)
+    vr = np.empty(n_rows)
+    for run in range(runs):
+        d = where[run]
+        for t in range(width):
+            r = run * width + t
+            total = np.float64(valid[first + t, d])
+            mr[r] = m[d]
+            vr[r] = total
+            # fewest votes to qualify, as _bar computes it
+            if share_a == 0.0 and quotas_a == 1.0 and quotas_b == 1.0:
+                bar[r] = max(np.ceil(total / max(m[d], 1.0)), 1.0)
+            else:
+                lowest = 1.0
+                if share_a > 0.0:
+                    lowest = max(lowest, np.ceil(total * share_a / share_b))
+                if quotas_a > 0.0:
+                    lowest = max(lowest, np.ceil(total * quotas_a / max(m[d] * quotas_b, 1.0)))
+                bar[r] = lowest
+    width = n_rows
+    qual = np.zeros(width)
+    count = np.zeros(width)
+    if allowed.shape[0] > 0:
+        for j in range(k):
+            for r in range(width):
+                if not allowed[j, r]:
+                    block[j, r] = 0.0
+    for j in range(k):
+        for r in range(width):
+            v = block[j, r]
+            ok = v >= bar[r]
+            block[j, r] = v if ok else 0.0
+            qual[r] += v if ok else 0.0
+            count[r] += 1.0 if ok else 0.0
+    share = np.empty(width)  # the seats to hand out
+    for r in range(width):
+        share[r] = mr[r] if qual[r] > 0.0 else 0.0
+        if qual[r] == 0.0 and mr[r] > 0.0:
+            status[r] = 2
+    return mr, vr, qual, count, share
+
+
 def _lr_rows(
     block: np.ndarray,
     valid: np.ndarray,
@@ -996,51 +1059,9 @@ def _lr_rows(
     possible tie at the cut (left to the NumPy path, which settles it exactly by the tie
     rule), 2 no qualifying list.
     """
-    k, n_rows = block.shape
-    runs = where.shape[0]
-    width = n_rows // runs
-    share_a, share_b, quotas_a, quotas_b = limits
-    bar = np.empty(n_rows)
-    mr = np.empty(n_rows)
-    vr = np.empty(n_rows)
-    for run in range(runs):
-        d = where[run]
-        for t in range(width):
-            r = run * width + t
-            total = np.float64(valid[first + t, d])
-            mr[r] = m[d]
-            vr[r] = total
-            # fewest votes to qualify, as _bar computes it
-            if share_a == 0.0 and quotas_a == 1.0 and quotas_b == 1.0:
-                bar[r] = max(np.ceil(total / max(m[d], 1.0)), 1.0)
-            else:
-                lowest = 1.0
-                if share_a > 0.0:
-                    lowest = max(lowest, np.ceil(total * share_a / share_b))
-                if quotas_a > 0.0:
-                    lowest = max(lowest, np.ceil(total * quotas_a / max(m[d] * quotas_b, 1.0)))
-                bar[r] = lowest
-    width = n_rows
+    k, width = block.shape
+    mr, vr, qual, count, share = _qualify_rows(block, where, valid, first, m, limits, allowed, status)
     seats = np.zeros((k, width))
-    qual = np.zeros(width)
-    count = np.zeros(width)
-    if allowed.shape[0] > 0:
-        for j in range(k):
-            for r in range(width):
-                if not allowed[j, r]:
-                    block[j, r] = 0.0
-    for j in range(k):
-        for r in range(width):
-            v = block[j, r]
-            ok = v >= bar[r]
-            block[j, r] = v if ok else 0.0
-            qual[r] += v if ok else 0.0
-            count[r] += 1.0 if ok else 0.0
-    share = np.empty(width)  # the seats shared at the current stage
-    for r in range(width):
-        share[r] = mr[r] if qual[r] > 0.0 else 0.0
-        if qual[r] == 0.0 and mr[r] > 0.0:
-            status[r] = 2
     num = np.empty(width)
     den = np.empty(width)
     scale = np.empty(width)
@@ -1162,51 +1183,9 @@ def _divisor_rows(
     lists hold the best quotient at some step is left to the tie rule (status 1). Quotients of
     whole numbers below 2**53 are equal as floats exactly when they are equal as fractions.
     """
-    k, n_rows = block.shape
-    runs = where.shape[0]
-    width = n_rows // runs
-    share_a, share_b, quotas_a, quotas_b = limits
-    bar = np.empty(n_rows)
-    mr = np.empty(n_rows)
-    vr = np.empty(n_rows)
-    for run in range(runs):
-        d = where[run]
-        for t in range(width):
-            r = run * width + t
-            total = np.float64(valid[first + t, d])
-            mr[r] = m[d]
-            vr[r] = total
-            # fewest votes to qualify, as _bar computes it
-            if share_a == 0.0 and quotas_a == 1.0 and quotas_b == 1.0:
-                bar[r] = max(np.ceil(total / max(m[d], 1.0)), 1.0)
-            else:
-                lowest = 1.0
-                if share_a > 0.0:
-                    lowest = max(lowest, np.ceil(total * share_a / share_b))
-                if quotas_a > 0.0:
-                    lowest = max(lowest, np.ceil(total * quotas_a / max(m[d] * quotas_b, 1.0)))
-                bar[r] = lowest
-    width = n_rows
+    k, width = block.shape
+    mr, vr, qual, count, share = _qualify_rows(block, where, valid, first, m, limits, allowed, status)
     seats = np.zeros((k, width))
-    qual = np.zeros(width)
-    count = np.zeros(width)
-    if allowed.shape[0] > 0:
-        for j in range(k):
-            for r in range(width):
-                if not allowed[j, r]:
-                    block[j, r] = 0.0
-    for j in range(k):
-        for r in range(width):
-            v = block[j, r]
-            ok = v >= bar[r]
-            block[j, r] = v if ok else 0.0
-            qual[r] += v if ok else 0.0
-            count[r] += 1.0 if ok else 0.0
-    share = np.empty(width)  # the seats to hand out
-    for r in range(width):
-        share[r] = mr[r] if qual[r] > 0.0 else 0.0
-        if qual[r] == 0.0 and mr[r] > 0.0:
-            status[r] = 2
     # Lower bound at a whole-number divisor, as in _divisor_block (rows that overshoot retry
     # with more slack, and finally with the safe divisor T / (c2 (M - k))).
     lam = np.empty(width)
