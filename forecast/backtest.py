@@ -615,23 +615,21 @@ def _r(x: float) -> float:
 def _past_shares(data: xr.Dataset, election: str) -> tuple[np.ndarray, np.ndarray]:
     """Each province's list shares in a past election (province, party), NaN rows where it has none.
 
+    A province's own votes where the election reports them; else the election's national shares
+    where it was held there (``voted``; everywhere when it reported no province votes at all).
     Shares are of valid votes where they are known and cover the reported lists, else of the
-    reported lists' votes; an election that reported only national totals gives every province
-    its national shares. The second array is the share of votes of lists not reported.
+    reported lists' votes. The second array (province,) is the share of lists not reported.
     """
     d = data.sel({dims.ELECTION: election})
     votes = d["votes"].transpose(dims.PROVINCE, dims.PARTY).values
-    has = np.isfinite(votes).any(axis=1)
-    votes, valid = np.nan_to_num(votes), d["valid_votes"].values
-    if not has.any():
-        national = d["national_votes"].values
-        if not np.isfinite(national).any():
-            return np.full(votes.shape, np.nan), np.full(len(has), np.nan)
-        votes = np.broadcast_to(np.nan_to_num(national), votes.shape)
-        valid = np.full(len(has), float(d["national_valid"]))
-        has = np.ones(len(has), bool)
+    own = np.isfinite(votes).any(axis=1)
+    national = d["national_votes"].values
+    by_nation = ~own & (d["voted"].values | ~own.any()) & np.isfinite(national).any()
+    votes = np.where(own[:, None], np.nan_to_num(votes), np.nan_to_num(national))
+    valid = np.where(own, d["valid_votes"].values, float(d["national_valid"]))
     reported = votes.sum(axis=1)
     base = np.where(np.isfinite(valid) & (valid >= reported), valid, reported)
+    has = (own | by_nation) & (base > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = np.where(has[:, None], votes / base[:, None], np.nan)
         rest = np.where(has, 1 - reported / base, np.nan)

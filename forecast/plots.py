@@ -589,7 +589,7 @@ def plot_calibration(
         ax.xaxis.set_major_formatter(percent)
         ax.yaxis.set_major_formatter(percent)
         ax.set_xlabel("nominal coverage of the central seat interval")
-        ax.set_ylabel("lists whose actual seats fall inside")
+        ax.set_ylabel("share of lists inside")
         ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
     return fig
 

@@ -34,7 +34,7 @@ from forecast.backtest import (
 )
 from forecast.cli import app
 from forecast.coalitions import score_coalitions
-from forecast.errors import DataError
+from forecast.errors import DataError, SpecError
 from forecast.formation import predict_formation, predict_formation_days
 from forecast.ingest import ingest_election
 from forecast.plots import plot_calibration
@@ -410,3 +410,20 @@ def test_plot_calibration_draws_one_line_per_forecast():
     fig.savefig(io.BytesIO(), format="svg")
     own = Figure()
     assert plot_calibration({"Model": rows}, ax=own.add_subplot()) is own
+
+
+def test_carry_forward_falls_back_to_national_totals_where_held(toy_backtest):
+    spec = load_spec(toy_backtest[0])
+    data = ingest_election(spec)
+    past = {"election": "e2005"}
+    data["votes"].loc[{**past, "province": "south"}] = np.nan
+    data["national_votes"].loc[{**past, "party": ["a_old", "b_old"]}] = [600, 300]
+    data["national_valid"].loc[past] = 1000
+    data["voted"].loc[{**past, "province": "south"}] = True
+    south = carry_forward_votes(data, spec).isel(sample=0).sel(province="south")
+    shares = (south["votes"] / south["valid_votes"]).sel(party=["alpha", "beta", "other"])
+    # a_old 60% -> alpha 0.8, other 0.2; b_old 30% -> beta; the unreported 10% -> other
+    assert shares.values == pytest.approx([0.48, 0.30, 0.22], abs=1e-3)
+    data["voted"].loc[{**past, "province": "south"}] = False  # not held there: nothing to carry
+    with pytest.raises(SpecError, match="province 'south'"):
+        carry_forward_votes(data, spec)
