@@ -33,8 +33,8 @@ Scores of one forecast (:func:`score_forecast`)
 
 Baselines
     ``carry_forward`` (a point forecast): each province keeps the list shares of the most recent
-    evidence election with lineage rows and results there (its province votes, or its national
-    totals when it reported only national totals), carried to the target lists by the lineage
+    evidence election with lineage rows and results there (its votes in that province; else,
+    where it was held there, its national totals), carried to the target lists by the lineage
     rows at their mean shares (past lists without a row, and votes of unreported lists, go to
     the pooled list); valid votes are the target electorate times the province's latest known
     turnout (else the mean over provinces); seats by the spec's law. ``uniform_swing`` (a
