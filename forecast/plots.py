@@ -573,7 +573,7 @@ def plot_calibration(
     """
     styles = [("#2c5d8f", "o", "-"), ("#e08214", "s", "--"), ("#1b7837", "^", ":")]
     with _style():
-        fig, ax = _figure(ax, (WIDTH * 0.62, 2.8))
+        fig, ax = _figure(ax, (WIDTH * 0.8, 2.6))
         ax.plot([0, 1], [0, 1], color=_GREY, lw=0.8, label="perfect calibration")
         for k, (name, rows) in enumerate(calibration.items()):
             colour, marker, line = styles[k % len(styles)]
@@ -584,7 +584,6 @@ def plot_calibration(
             )
         ax.set_xlim(0, 1)
         ax.set_ylim(-0.03, 1.03)
-        ax.set_aspect("equal")
         percent = mpl.ticker.PercentFormatter(xmax=1.0, decimals=0)
         ax.xaxis.set_major_formatter(percent)
         ax.yaxis.set_major_formatter(percent)

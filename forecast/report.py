@@ -613,13 +613,14 @@ def _diagnostics(result: ForecastResult, summary: Mapping[str, Any]) -> dict[str
 
 
 def _ppc_table(ppc: Mapping[str, Any]) -> dict[str, Any]:
-    """The posterior predictive check as rows: what was checked, how many, share inside."""
+    """Lay out the posterior predictive check: what was checked, how many, share inside."""
     rows = [
         [f"List vote shares, {election.replace('_', ' ')}", str(c["n"]), fmt_p(c["coverage_90"])]
         for election, c in ppc.get("vote_share", {}).items()
     ]
     if "turnout" in ppc:
-        rows.append(["Turnout, all past elections", str(ppc["turnout"]["n"]), fmt_p(ppc["turnout"]["coverage_90"])])
+        t = ppc["turnout"]
+        rows.append(["Turnout, all past elections", str(t["n"]), fmt_p(t["coverage_90"])])
     return {"columns": ["Observed quantity", "Values", "Inside 90% interval"], "rows": rows}
 
 
