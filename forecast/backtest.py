@@ -77,11 +77,13 @@ __all__ = [
     "Backtest",
     "Government",
     "Truth",
+    "backtest_scores",
     "carry_forward_votes",
     "crps",
     "headline",
     "log_score",
     "read_truth",
+    "refuse_leakage",
     "run_backtest",
     "score_forecast",
     "scores_table",
@@ -92,7 +94,6 @@ log = logging.getLogger("forecast")
 
 UNIFORM_WEIGHT = 0.01
 CALIBRATION_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-BASELINES = ("carry_forward", "uniform_swing")
 # seats.csv: the votes table's key columns and metadata, with seats and their type.
 SEATS = (
     *(c for c in VOTES if c.name in ("province", "party")),
