@@ -6,8 +6,9 @@ reads only the target's law tables, never its results), reads what actually happ
 and scores the model and two baselines with the same functions.
 
 Scores of one forecast (:func:`score_forecast`)
-    Lists scored are the target's contested lists (``spec.party_ids``, the pooled list
-    included); quota seats are fixed by law and not scored.
+    Lists scored are the target's contested lists (``spec.party_ids``) but the pooled ones,
+    which the law gives no seat (their actual seats are reported as ``pooled_seats_actual``);
+    quota seats are fixed by law and not scored.
 
     - per list: seat median, 50% and 90% central intervals (inverted-CDF quantiles, so seat
       counts), ``error`` = median - actual, ``inside_50``, ``inside_90``; ``coverage_50`` and
@@ -589,17 +590,21 @@ def score_forecast(
     truth : Truth
         From :func:`read_truth`.
     spec : ForecastSpec
-        Its contested lists are scored; its house size bounds the log score's uniform part.
+        Its contested lists are scored, except the pooled ones (which the law gives no seat);
+        its house size bounds the log score's uniform part.
 
     Returns
     -------
     dict
         JSON-ready scores (see the module docstring).
     """
-    actual = truth.seats.sel({dims.PARTY: spec.party_ids})
+    scored = [p for p in spec.party_ids if p not in spec.law.pooled]
+    pooled = [p for p in spec.party_ids if p in spec.law.pooled]
+    actual = truth.seats.sel({dims.PARTY: scored})
     return {
         "samples": int(seats.sizes[dims.SAMPLE]),
-        **_seat_scores(seats["seats"], actual, spec.law.house_size),
+        "pooled_seats_actual": int(truth.seats.sel({dims.PARTY: pooled}).sum()),
+        **_seat_scores(seats["seats"].sel({dims.PARTY: scored}), actual, spec.law.house_size),
         **_vote_share_scores(votes, truth),
         **_government_scores(table, truth.government),
         **_days_scores(table, truth.government),

@@ -193,7 +193,9 @@ def test_backtest_json_has_every_score(scores, toy_backtest):
     assert set(scores["baselines"]) == {"carry_forward", "uniform_swing"}
     for baseline in scores["baselines"].values():
         assert set(SCORES) <= set(baseline)
-    assert {r["party"] for r in scores["lists"]} == {"alpha", "beta", "other"}
+    # the pooled list wins no seat by law: reported apart, not scored
+    assert {r["party"] for r in scores["lists"]} == {"alpha", "beta"}
+    assert scores["pooled_seats_actual"] == toy_backtest[3]["other"]
     for r in scores["lists"]:
         assert set(r) == LIST_KEYS
         assert r["error"] == r["seats_median"] - r["actual_seats"]
