@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import math
 import re
 import shutil
 import tempfile
@@ -82,19 +81,6 @@ def fmt_seats(median: float, lo: float, hi: float) -> str:
 
 def _fmt_interval(lo: float, hi: float) -> str:
     return f"{fmt_p(lo)}\u2013{fmt_p(hi)}"
-
-
-def _fmt_num(x: Any) -> str:
-    """Format a value of unknown meaning (scenario tables): 3 significant digits."""
-    if isinstance(x, bool) or x is None:
-        return {True: "yes", False: "no", None: "n/a"}[x]
-    if isinstance(x, int | np.integer):
-        return f"{int(x):,}"
-    if isinstance(x, float | np.floating):
-        return f"{float(x):.3g}" if math.isfinite(float(x)) else "n/a"
-    if isinstance(x, list | tuple):
-        return ", ".join(_fmt_num(v) for v in x)
-    return str(x)
 
 
 def _capital(text: str) -> str:
@@ -485,26 +471,40 @@ def _provenance(data: xr.Dataset) -> list[dict[str, Any]]:
     return rows
 
 
-def _generic_table(obj: Any) -> dict[str, Any]:
-    """Any JSON-like section (scenarios) as ``{columns, rows}`` of strings."""
-    if isinstance(obj, Mapping) and obj and all(isinstance(v, Mapping) for v in obj.values()):
-        keys = list(dict.fromkeys(k for v in obj.values() for k in v))
-        return {
-            "columns": ["", *[str(k).replace("_", " ") for k in keys]],
-            "rows": [[str(name), *[_fmt_num(v.get(k)) for k in keys]] for name, v in obj.items()],
-        }
-    if isinstance(obj, Mapping):
-        return {
-            "columns": ["", "value"],
-            "rows": [[str(k).replace("_", " "), _fmt_num(v)] for k, v in obj.items()],
-        }
-    if isinstance(obj, list | tuple) and obj and all(isinstance(v, Mapping) for v in obj):
-        keys = list(dict.fromkeys(k for v in obj for k in v))
-        return {
-            "columns": [str(k).replace("_", " ") for k in keys],
-            "rows": [[_fmt_num(v.get(k)) for k in keys] for v in obj],
-        }
-    return {"columns": ["value"], "rows": [[_fmt_num(obj)]]}
+def _scenario_section(details: Sequence[Mapping[str, Any]], names: Mapping[str, str], *, lists: int = 5) -> dict[str, Any]:
+    """The scenarios beside the baseline: what each changes, the seats of the baseline's largest
+    lists, and the government, premiership, delay and risk that follow."""
+    base = details[0]["lists"]
+    top = sorted(base, key=lambda p: -base[p]["seats_mean"])[:lists]
+    items, seats, outcomes = [], [], []
+    for h in details:
+        label = h["scenario"].replace("_", " ")
+        changes = "; ".join(f"{k} = {json.dumps(v)}" for k, v in h["settings"].items())
+        items.append({"name": label, "description": h["description"], "changes": changes})
+        seats.append([label, *(fmt_seats(*(h["lists"][p][k] for k in ("seats_median", "seats_lo90", "seats_hi90")))
+                               for p in top)])
+        gov = h["coalitions"][0] if h["coalitions"] else None
+        pm, p_pm = next(iter(h["p_pm"].items()), (None, 0.0))
+        days = h["formation_days"]
+        outcomes.append(
+            [
+                label,
+                f"{_members(gov['label'].split('+'), names)} ({fmt_p(gov['p_form'])})" if gov else "n/a",
+                f"{names.get(pm, pm)} ({fmt_p(p_pm)})" if pm else "n/a",
+                fmt_seats(days["median"], days["lo90"], days["hi90"]),
+                fmt_p(days["p_over_6_months"]),
+                fmt_p(h["conflict_risk"]["p_onset_any"]),
+            ]
+        )
+    return {
+        "items": items,
+        "seats": {"columns": ["Scenario", *(names.get(p, p) for p in top)], "rows": seats},
+        "outcomes": {
+            "columns": ["Scenario", "Likeliest government", "Prime minister's list", "Days to form", "P(> 6 months)", "P(any onset)"],
+            "rows": outcomes,
+        },
+        "samples": f"{details[0]['samples']:,}",
+    }
 
 
 _BACKTEST_NAMES = {
@@ -694,8 +694,8 @@ def report_data(result: ForecastResult, summary: Mapping[str, Any] | None = None
         "provenance": _provenance(result.data),
         "diagnostics": _diagnostics(result, summary),
     }
-    if summary.get("scenarios") is not None:
-        data["scenarios"] = _generic_table(summary["scenarios"])
+    if summary.get("scenario_details"):
+        data["scenarios"] = _scenario_section(summary["scenario_details"], names)
     if summary.get("backtest") is not None:
         data["backtest"] = _backtest_section(summary["backtest"], names)
     return data

@@ -215,20 +215,34 @@ def test_unknown_template_is_a_spec_error(saved, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def scenario_headline(summary, name, p_onset):
+    """A scenario's headline (the shape of forecast.scale.headlines) from a run's summary."""
+    lists = {r["party"]: {k: r[k] for k in ("seats_mean", "seats_median", "seats_lo90", "seats_hi90")} for r in summary["lists"]}
+    top = summary["coalitions"][0]
+    return {
+        "scenario": name,
+        "description": f"{name} description",
+        "settings": {} if name == "baseline" else {"boycott.minority": True},
+        "samples": summary["samples"],
+        "lists": lists,
+        "coalitions": [{"label": top["label"], "p_form": top["p_form"], "p_majority": top["p_majority"]}],
+        "p_pm": summary["p_pm"],
+        "formation_days": {k: summary["formation_days"][k] for k in ("median", "lo90", "hi90", "p_over_6_months")},
+        "conflict_risk": {"p_onset_any": p_onset, "communities": {}},
+    }
+
+
 def test_optional_sections_render_when_present(saved, tmp_path, monkeypatch):
     result, summary = saved
     extra = {
         **summary,
-        "scenarios": [
-            {"scenario": "boycott", "p_onset_any": 0.12},
-            {"scenario": "base", "p_onset_any": 0.05},
-        ],
+        "scenario_details": [scenario_headline(summary, "baseline", 0.05), scenario_headline(summary, "boycott", 0.12)],
         "backtest": {"crps": 0.314, "coverage_90": 0.875},
         "ppc": {"vote_share": {"e2005": {"coverage_90": 0.875, "n": 8}}, "turnout": {"coverage_90": 0.9, "n": 2}},
     }
     monkeypatch.setattr(forecast.report, "summarise", lambda r: extra)
     text = pdf_text(render_report(result, out_path=tmp_path / "report.pdf"))
-    assert "Scenarios" in text and "boycott" in text
+    assert "Scenarios" in text and "boycott" in text and "12%" in text
     assert "Backtest" in text and "0.314" in text
     assert "Posterior predictive check" in text and "List vote shares, e2005" in text and "88%" in text
     assert "No posterior predictive check" not in text
