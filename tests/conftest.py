@@ -189,3 +189,11 @@ def toy_result(tmp_path_factory):
     spec = load_spec(write_toy_project(root))
     with mock_sampling():
         return run_forecast(spec, out_dir=root / "out", progress=False)
+
+
+def pdf_text(path: Path) -> str:
+    """A PDF's text with whitespace collapsed."""
+    from pypdf import PdfReader
+
+    raw = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    return " ".join(raw.split())

@@ -16,10 +16,9 @@ from pathlib import Path
 import numpy as np
 import pymc as pm
 import pytest
-from conftest import SIDECAR, write_toy_project
+from conftest import SIDECAR, pdf_text, write_toy_project
 from matplotlib.figure import Figure
 from pymc.testing import mock_sample
-from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from forecast.allocation.law import allocate_seats
@@ -74,10 +73,6 @@ LIST_KEYS = {
     "inside_90",
 }
 
-
-def pdf_text(path: Path) -> str:
-    raw = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
-    return " ".join(raw.split())
 
 
 def write_table(path: Path, text: str) -> None:

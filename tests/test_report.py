@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 import pymc as pm
 import pytest
-from pypdf import PdfReader
-from conftest import write_toy_project
+from conftest import pdf_text, write_toy_project
 from pymc.testing import mock_sample
 from typer.testing import CliRunner
 
@@ -48,11 +47,6 @@ SECTIONS = [
     "Data provenance",
 ]
 
-
-def pdf_text(path: Path) -> str:
-    """The PDF's text with whitespace collapsed."""
-    raw = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
-    return " ".join(raw.split())
 
 
 @pytest.fixture(scope="module")
