@@ -52,6 +52,11 @@ def test_threads_and_a_local_cluster_give_the_single_process_numbers(toy_result,
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
     ) as cluster:
         assert _headlines(toy_result, runs, cluster.scheduler_address) == single
+        spec, out = toy_result.spec, toy_result.out_dir
+        remote = run_forecast(spec, out_dir=out, draws=90, chunk=40, scheduler=cluster.scheduler_address, progress=False)
+    here = run_forecast(spec, out_dir=out, draws=90, chunk=40, scheduler="sync", progress=False)
+    np.testing.assert_array_equal(remote.votes["votes"].values, here.votes["votes"].values)
+    np.testing.assert_array_equal(remote.seats["seats"].values, here.seats["seats"].values)
 
 
 def test_chunked_run_is_the_same_in_one_process_and_in_threads(toy_result, tmp_path):
