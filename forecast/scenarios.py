@@ -123,63 +123,47 @@ def parse_scenario(
 
     for key, value in settings.items():
         at = f"{where}.{key}" if where.startswith("scenario") else f"{where} {key}"
-
-        def fail(message: str, *, at: str = at) -> SpecError:
-            return SpecError(message, file=spec.source_file, where=f"key '{at}'")
-
-        def known(name: str, choices: list[str], what: str) -> str:
-            if name not in choices:
-                raise fail(f"unknown {what} '{name}'{did_you_mean(name, choices)}")
-            return name
-
-        def number(low: float, high: float) -> float:
-            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-                raise fail(f"expected a number from {low} to {high}, got {value!r}")
-            return float(value)
-
+        check = _Check(spec, at, value)
         kind, _, rest = key.partition(".")
         parts = rest.split(".") if rest else []
         if kind not in _KINDS:
-            raise fail(f"unknown setting '{kind}'{did_you_mean(kind, list(_KINDS))}; known: {', '.join(_KINDS)}")
+            raise check.fail(f"unknown setting '{kind}'{did_you_mean(kind, list(_KINDS))}; known: {', '.join(_KINDS)}")
         if kind in _SPEC_SECTIONS:
             overrides[key] = value
             continue
         arity = {"turnout": 1, "boycott": 1, "swing": 1, "merge": 1, "split": 2, "veto": 2}[kind]
         if len(parts) != arity:
             shape = {1: f"{kind}.<name>", 2: f"{kind}.<list>.<list>"}[arity]
-            raise fail(f"expected a key of the form {shape}")
+            raise check.fail(f"expected a key of the form {shape}")
         if kind in ("turnout", "boycott"):
-            community = known(parts[0], communities, "community")
-            if kind == "boycott":
-                if not isinstance(value, bool):
-                    raise fail(f"expected true or false, got {value!r}")
-                if value:
-                    turnout[community] = 0.0
-            else:
-                turnout[community] = number(0.0, 10.0)
+            community = check.known(parts[0], communities, "community")
+            if kind == "turnout":
+                turnout[community] = check.number(0.0, 10.0)
+            elif check.flag():
+                turnout[community] = 0.0
         elif kind == "swing":
-            swing[known(parts[0], parties, "list")] = number(-1.0, 1.0)
+            swing[check.known(parts[0], parties, "list")] = check.number(-1.0, 1.0)
         elif kind == "merge":
-            into = known(parts[0], parties, "list")
+            into = check.known(parts[0], parties, "list")
             joining = [value] if isinstance(value, str) else value
             if not isinstance(joining, list) or not joining:
-                raise fail(f"expected a list of lists, got {value!r}")
+                raise check.fail(f"expected a list of lists, got {value!r}")
             for other in joining:
-                if known(str(other), parties, "list") == into:
-                    raise fail(f"'{into}' cannot merge with itself")
+                if check.known(str(other), parties, "list") == into:
+                    raise check.fail(f"'{into}' cannot merge with itself")
                 moves.append((str(other), into, 1.0))
         elif kind == "split":
-            source, to = known(parts[0], parties, "list"), known(parts[1], parties, "list")
+            source, to = check.known(parts[0], parties, "list"), check.known(parts[1], parties, "list")
             if source == to:
-                raise fail(f"'{source}' cannot split into itself")
-            moves.append((source, to, number(0.0, 1.0)))
+                raise check.fail(f"'{source}' cannot split into itself")
+            moves.append((source, to, check.number(0.0, 1.0)))
         else:  # veto
-            pair = frozenset(known(p, [*parties, *(q.party for q in spec.law.quota)], "list") for p in parts)
-            if not isinstance(value, bool):
-                raise fail(f"expected true (add the veto) or false (lift it), got {value!r}")
-            if not value and pair not in vetoes:
-                raise fail(f"there is no veto between {' and '.join(parts)} to lift")
-            vetoes = vetoes | {pair} if value else vetoes - {pair}
+            members = [*parties, *(q.party for q in spec.law.quota)]
+            pair = frozenset(check.known(p, members, "list") for p in parts)
+            add = check.flag("true (add the veto) or false (lift it)")
+            if not add and pair not in vetoes:
+                raise check.fail(f"there is no veto between {' and '.join(parts)} to lift")
+            vetoes = vetoes | {pair} if add else vetoes - {pair}
     changed = dict(overrides)
     if vetoes != {frozenset(v) for v in spec.coalitions.vetoes}:
         changed["coalitions.vetoes"] = [sorted(v) for v in sorted(vetoes, key=sorted)]
@@ -193,6 +177,34 @@ def parse_scenario(
         swing=swing,
         moves=tuple(moves),
     )
+
+
+@dataclass(frozen=True)
+class _Check:
+    """Checks of one setting's value, failing with the setting's place named."""
+
+    spec: ForecastSpec
+    at: str
+    value: Any
+
+    def fail(self, message: str) -> SpecError:
+        return SpecError(message, file=self.spec.source_file, where=f"key '{self.at}'")
+
+    def known(self, name: str, choices: list[str], what: str) -> str:
+        if name not in choices:
+            raise self.fail(f"unknown {what} '{name}'{did_you_mean(name, choices)}")
+        return name
+
+    def number(self, low: float, high: float) -> float:
+        v = self.value
+        if isinstance(v, bool) or not isinstance(v, int | float) or not low <= v <= high:
+            raise self.fail(f"expected a number from {low} to {high}, got {v!r}")
+        return float(v)
+
+    def flag(self, what: str = "true or false") -> bool:
+        if not isinstance(self.value, bool):
+            raise self.fail(f"expected {what}, got {self.value!r}")
+        return self.value
 
 
 def _override(spec: ForecastSpec, settings: Mapping[str, Any], where: str) -> ForecastSpec:
