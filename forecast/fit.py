@@ -8,8 +8,11 @@ recorded as ``converged = false``; ``strict=True`` turns it into a ``Convergence
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 import time
+from hashlib import sha256
 
 import arviz as az
 import pymc as pm
@@ -25,6 +28,46 @@ __all__ = ["fit_model"]
 log = logging.getLogger("forecast")
 
 
+def digamma(x: float) -> float:
+    """Compute digamma (as scipy.special.psi) in plain arithmetic, which numba can cache.
+
+    Recurrence up to x >= 10, then the asymptotic series (error below 1e-15 there); reflection
+    for negative x. Poles: -inf at 0, nan at the negative integers.
+    """
+    if x <= 0.0 and x == math.floor(x):
+        return -math.inf if x == 0.0 else math.nan
+    shift = 0.0
+    if x < 0.0:
+        shift = -math.pi / math.tan(math.pi * x)
+        x = 1.0 - x
+    while x < 10.0:
+        shift -= 1.0 / x
+        x += 1.0
+    inv2 = 1.0 / (x * x)
+    series = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 / 132))))
+    return shift + math.log(x) - 0.5 / x - series
+
+
+@functools.cache
+def enable_compile_cache() -> None:
+    """Let PyTensor cache the whole compiled log-density on disk, across processes.
+
+    PyTensor's numba backend caches a function only if every op in it can be: its digamma (the
+    gradient of the Dirichlet-multinomial's log-gamma terms) calls SciPy through a pointer and
+    cannot, so every process would recompile the model from scratch (minutes). Registering
+    :func:`digamma` for it makes the graph cacheable.
+    """
+    from pytensor.link.numba.dispatch.basic import numba_njit, register_funcify_and_cache_key
+    from pytensor.scalar.math import Psi
+
+    compiled = numba_njit(digamma)
+    key = sha256(f"{Psi.__module__}.Psi:forecast.fit.digamma:1".encode()).hexdigest()
+
+    @register_funcify_and_cache_key(Psi)
+    def _funcify_psi(op, node=None, **kwargs):
+        return compiled, key
+
+
 def _sample(model: pm.Model, sampler: SamplerSpec, *, seed: int, backend: str, progress: bool) -> az.InferenceData:
     kwargs = dict(
         draws=sampler.draws,
@@ -37,7 +80,9 @@ def _sample(model: pm.Model, sampler: SamplerSpec, *, seed: int, backend: str, p
         compute_convergence_checks=False,
     )
     if backend == "nutpie":
-        return pm.sample(nuts_sampler="nutpie", **kwargs)
+        enable_compile_cache()
+        options = {"low_rank_modified_mass_matrix": sampler.low_rank_mass_matrix}
+        return pm.sample(nuts_sampler="nutpie", nuts_sampler_kwargs=options, **kwargs)
     return pm.sample(cores=min(sampler.chains, 2), **kwargs)
 
 

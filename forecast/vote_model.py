@@ -152,7 +152,9 @@ def _national_counts(data: xr.Dataset, election: str, lists: list[str]) -> tuple
 
 def _with_rest(shares, mask):
     """Append the share of every list not observed: 1 minus the observed lists' shares."""
-    rest = 1.0 - pt.sum(pt.where(mask[:, :-1], shares, 0.0), axis=-1, keepdims=True)
+    # a contiguous copy: numba will not cache a compiled graph holding a strided constant
+    listed = np.ascontiguousarray(mask[:, :-1])
+    rest = 1.0 - pt.sum(pt.where(listed, shares, 0.0), axis=-1, keepdims=True)
     return pt.concatenate([shares, pt.clip(rest, 1e-9, 1.0)], axis=-1)
 
 
@@ -161,15 +163,80 @@ def _dm_conditional_logp(counts, mask, shares, kappa):
 
     The aggregation property of the Dirichlet makes this exact when other lists' votes are
     unknown: the reported lists' counts given their sum are Dirichlet-multinomial with the
-    renormalised shares.
+    renormalised shares. ``kappa`` is one concentration per row.
     """
     const = float(np.sum(gammaln(counts.sum(axis=-1) + 1)) - np.sum(np.where(mask, gammaln(counts + 1), 0.0)))
     sel = pt.where(mask, shares, 0.0)
-    alpha = kappa * sel / pt.sum(sel, axis=-1, keepdims=True)
+    alpha = kappa[:, None] * sel / pt.sum(sel, axis=-1, keepdims=True)
     alpha_safe = pt.where(mask, alpha, 1.0)
-    n = pt.sum(counts, axis=-1)
+    n = counts.sum(axis=-1)
     per_list = pt.where(mask, pt.gammaln(counts + alpha_safe) - pt.gammaln(alpha_safe), 0.0)
     return const + pt.sum(pt.gammaln(kappa) - pt.gammaln(n + kappa) + pt.sum(per_list, axis=-1))
+
+
+def _stacked_lineage(lineages: list[xr.Dataset]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every past election's lineage on one source axis, padded with sources of zero weight.
+
+    Returns the forward logits (election, source, party), the matrix that places the free
+    lineage offsets at their cells with their scales (offset, election * source * party), and
+    the sources' national weights (election, source). One tensor for all elections keeps the
+    graph small: its size, not the arithmetic, sets the cost of a gradient here.
+    """
+    n_source = max(lin.sizes[SOURCE] for lin in lineages)
+    logits = np.zeros((len(lineages), n_source, lineages[0].sizes[dims.PARTY]))
+    weight = np.zeros(logits.shape[:2])
+    placed = []
+    for v, lin in enumerate(lineages):
+        mean, scale = lin["share_mean"].values, lin["share_scale"].values
+        logits[v, : len(mean)] = np.where(mean > 0, np.log(np.where(mean > 0, mean, 1.0)), NEG)
+        weight[v, : len(mean)] = lin["national_weight"].values
+        for i, j in np.argwhere(scale > 0):
+            cell = np.zeros(logits.shape)
+            cell[v, i, j] = scale[i, j]
+            placed.append(cell.ravel())
+    return logits, np.array(placed).reshape(len(placed), logits.size), weight
+
+
+def _stacked_counts(
+    data: xr.Dataset, elections: list[str], lineages: list[xr.Dataset], n_province: int
+) -> dict[str, np.ndarray]:
+    """Observed vote counts of all past elections as rows of one table (padded, masked).
+
+    Province rows come first, then one national row per election with at least two observed
+    columns. ``row`` indexes each row's shares in the stacked (election * province + national)
+    table, ``kappa_index`` its concentration (an election's own; the national one last). The
+    last column is the votes of all lists not reported.
+    """
+    n_list = max(lin.sizes[SOURCE] for lin in lineages) - 1
+    tables = []
+    for v, (election, lin) in enumerate(zip(elections, lineages, strict=True)):
+        lists = list(lin[SOURCE].values[:-1])
+        rows, counts, mask = observed_cells(data, election, lists)
+        tables.append((v * n_province + rows, counts, mask, np.full(len(rows), v)))
+    for v, (election, lin) in enumerate(zip(elections, lineages, strict=True)):
+        counts, mask = _national_counts(data, election, list(lin[SOURCE].values[:-1]))
+        if mask.sum() >= 2:
+            row = np.array([len(elections) * n_province + v])
+            tables.append((row, counts[None], mask[None], np.array([len(elections)])))
+    padded = []
+    for rows, counts, mask, kappa_index in tables:
+        c = np.zeros((len(rows), n_list + 1))
+        m = np.zeros(c.shape, bool)
+        c[:, : counts.shape[1] - 1], c[:, -1] = counts[:, :-1], counts[:, -1]
+        m[:, : mask.shape[1] - 1], m[:, -1] = mask[:, :-1], mask[:, -1]
+        padded.append((rows, c, m, kappa_index))
+    keys = ["row", "counts", "mask", "kappa_index"]
+    return {key: np.concatenate([t[i] for t in padded]) for i, key in enumerate(keys)}
+
+
+def _walk_matrix(n_steps: int, anchor: int) -> np.ndarray:
+    """(election, step): the level of each election relative to the anchor election's.
+
+    Election e's level is the anchor's plus the steps between them: a cumulative sum written as
+    one constant matrix, so the gradient is a single product.
+    """
+    cum = np.tril(np.ones((n_steps + 1, n_steps)), -1)
+    return cum - cum[anchor]
 
 
 def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
@@ -206,7 +273,9 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
     if communities:
         coords[dims.COMMUNITY] = communities
 
-    with pm.Model(coords=coords) as model:
+    # Every parameter is valid by construction (scales are positive through their transforms),
+    # so PyMC's parameter checks would only cost time in each gradient.
+    with pm.Model(coords=coords, check_bounds=False) as model:
         # --- who lives where: each province's community mix (latent where unknown) ---------
         if communities:
             known_mix, mixed = _composition(data, spec, communities)
@@ -245,10 +314,10 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
             community_effect = community_level[None, :] + community_sigma * community_offset
             eta = eta + pt.dot(community_effect, mix.T)
         turnout_all = pm.Deterministic("turnout_all", pm.math.invlogit(eta), dims=(dims.ELECTION, dims.PROVINCE))
-        obs = np.isfinite(inp["turnout_obs"])
-        observed_logit = np.log(inp["turnout_obs"][obs]) - np.log1p(-inp["turnout_obs"][obs])
+        seen = np.flatnonzero(np.isfinite(inp["turnout_obs"]))  # flat (election, province) cells
+        observed = inp["turnout_obs"].ravel()[seen]
         turnout_noise = pm.HalfNormal("turnout_noise", 0.3)
-        pm.Normal("turnout_logit", eta[obs], turnout_noise, observed=observed_logit)
+        pm.Normal("turnout_logit", eta.ravel()[seen], turnout_noise, observed=np.log(observed) - np.log1p(-observed))
         pm.Deterministic("turnout", turnout_all[-1], dims=dims.PROVINCE)
 
         # --- vote share in target-list space ---------------------------------------------------
@@ -260,7 +329,7 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
             """Free-list values as a full party vector, 0 for the reference list."""
             return pt.dot(x, embed)
 
-        level0 = with_reference(pm.Normal("party_level", 0, pri.share_party_sigma, dims="party_free"))
+        level0 = pm.Normal("party_level", 0, pri.share_party_sigma, dims="party_free")
         # ... then a national swing per list from election to election, shared by every
         # province (correlated errors), with variance growing with the years between them.
         # Swings between past elections are seen in the data (centred parameterisation); the
@@ -269,21 +338,20 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         years = inp["step_years"]
         steps = []
         if len(years) > 1:
-            past = pm.Normal(
-                "swing_past",
-                0.0,
-                swing_sigma * np.sqrt(years[:-1])[:, None],
-                dims=("past_step", "party_free"),
+            steps.append(
+                pm.Normal(
+                    "swing_past",
+                    0.0,
+                    swing_sigma * np.sqrt(years[:-1])[:, None],
+                    dims=("past_step", "party_free"),
+                )
             )
-            steps.append(with_reference(past))
         target_offset = pm.Normal("swing_target_offset", 0, 1, dims="party_free")
-        steps.append(with_reference(swing_sigma * np.sqrt(years[-1]) * target_offset)[None, :])
-        steps = pt.concatenate(steps, axis=0)
+        steps.append((swing_sigma * np.sqrt(years[-1]) * target_offset)[None, :])
         # Anchored at the latest past election, the best measured, and walked back in time to
         # earlier ones and forward to the target: the same random walk, a better geometry.
-        last = len(years) - 1  # index of the latest past election
-        cum = pt.concatenate([pt.zeros((1, len(parties))), pt.cumsum(steps, axis=0)], axis=0)
-        level = level0[None, :] + cum - cum[last][None, :]
+        walk = _walk_matrix(len(years), anchor=len(years) - 1)
+        level = with_reference(level0[None, :] + pt.dot(walk, pt.concatenate(steps, axis=0)))
         pm.Deterministic("party_level_by_election", level, dims=(VOTE_ELECTION, dims.PARTY))
         # where each list is strong: through the communities a province holds. A list whose
         # voters come from community c (spec: community_base) does well where c lives: its
@@ -318,38 +386,35 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         kappa_national = pm.LogNormal("kappa_national", np.log(1000.0), 1.0)
 
         # --- past elections seen through their own lists ------------------------------------
-        all_elections = list(data[dims.ELECTION].values)
-        for v, election in enumerate(inp["vote_elections"]):
-            lin = inp["lineage"][election]
+        past = inp["vote_elections"]
+        lineages = [inp["lineage"][e] for e in past]
+        logits, placed, weight = _stacked_lineage(lineages)
+        # uncertain forward lineage: logistic-normal matched to the spec's Dirichlet
+        lineage_offset = pm.Normal("lineage_offset", 0, 1, shape=len(placed))
+        logits = logits + pt.dot(lineage_offset, placed).reshape(logits.shape)
+        forward = pt.special.softmax(logits, axis=-1)  # (election, source, party)
+        joint = weight[:, :, None] * forward
+        came_from = joint / pt.sum(joint, axis=1, keepdims=True)  # sums to 1 over sources
+        past_share = pt.sum(support[: len(past), :, None, :] * came_from[:, None, :, :], axis=-1)
+        for v, (election, lin) in enumerate(zip(past, lineages, strict=True)):
             sources = list(lin[SOURCE].values)
-            mean, scale = lin["share_mean"].values, lin["share_scale"].values
-            free = np.argwhere(scale > 0)
-            # uncertain forward lineage: logistic-normal matched to the spec's Dirichlet
-            lineage_offset = pm.Normal(f"lineage_offset_{v}", 0, 1, shape=len(free))
-            logits = pt.as_tensor(np.where(mean > 0, np.log(np.where(mean > 0, mean, 1.0)), NEG))
-            logits = pt.set_subtensor(logits[free[:, 0], free[:, 1]], logits[free[:, 0], free[:, 1]] + scale[free[:, 0], free[:, 1]] * lineage_offset)
-            forward = pt.special.softmax(logits, axis=1)  # (source, party)
-            joint = lin["national_weight"].values[:, None] * forward
-            came_from = joint / pt.sum(joint, axis=0, keepdims=True)  # (source, party), cols sum 1
-            past_share = pt.dot(support[v], came_from.T)  # (province, source)
             model.add_coord(f"source_{election}", sources)
-            pm.Deterministic(f"past_share_{election}", past_share, dims=(dims.PROVINCE, f"source_{election}"))
+            pm.Deterministic(
+                f"past_share_{election}", past_share[v, :, : len(sources)], dims=(dims.PROVINCE, f"source_{election}")
+            )
+        # national shares: provinces weighted by electorate and modelled turnout where it voted
+        voted = np.stack([data["voted"].sel({dims.ELECTION: e}).values for e in past])
+        electorate = np.stack([inp["electorate"][e] for e in past]) * voted
+        at = [list(data[dims.ELECTION].values).index(e) for e in past]
+        w = electorate * turnout_all[at]
+        national_share = pt.sum((w / pt.sum(w, axis=1, keepdims=True))[:, :, None] * past_share, axis=1)
 
-            lists = sources[:-1]  # the pooled small lists count in the rest, not one by one
-            rows, counts, mask = observed_cells(data, election, lists)
-            if len(rows):
-                pm.Potential(
-                    f"votes_{election}",
-                    _dm_conditional_logp(counts, mask, _with_rest(past_share[rows][:, :-1], mask), kappa[v]),
-                )
-            d = data.sel({dims.ELECTION: election})
-            national, nat_mask = _national_counts(data, election, lists)
-            if nat_mask.sum() >= 2:
-                e = all_elections.index(election)
-                w = inp["electorate"][election] * d["voted"].values * turnout_all[e]
-                nat_share = pt.dot(w / pt.sum(w), past_share)[None, :-1]
-                pm.Potential(
-                    f"national_votes_{election}",
-                    _dm_conditional_logp(national[None], nat_mask[None], _with_rest(nat_share, nat_mask[None]), kappa_national),
-                )
+        # The pooled small lists count in the rest, not one by one: every row's listed columns
+        # exclude the last source.
+        obs = _stacked_counts(data, past, lineages, data.sizes[dims.PROVINCE])
+        if len(obs["row"]):
+            table = pt.concatenate([past_share.reshape((-1, past_share.shape[-1])), national_share], axis=0)
+            shares = _with_rest(table[obs["row"]][:, :-1], obs["mask"])
+            row_kappa = pt.concatenate([kappa[: len(past)], kappa_national[None]])[obs["kappa_index"]]
+            pm.Potential("votes", _dm_conditional_logp(obs["counts"], obs["mask"], shares, row_kappa))
     return model

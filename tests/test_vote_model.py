@@ -118,3 +118,53 @@ def test_fit_carries_identity_and_convergence(recovery):
     for key in ("rhat_max", "ess_bulk_min", "divergences", "converged"):
         assert key in attrs
     assert attrs["converged"] in (0, 1)
+
+
+def test_digamma_matches_scipy_and_its_poles():
+    from scipy.special import psi
+
+    from forecast.fit import digamma
+
+    x = np.concatenate([np.geomspace(1e-8, 1e8, 400), 0.37 - np.geomspace(1e-3, 40, 100)])
+    np.testing.assert_allclose([digamma(v) for v in x], psi(x), rtol=1e-12, atol=1e-12)
+    assert digamma(0.0) == -np.inf and np.isnan(digamma(-2.0))
+
+
+def _dm_logp(counts, mask, shares, kappa):
+    """Dirichlet-multinomial log-likelihood of the observed columns of one row (reference)."""
+    from scipy.special import gammaln
+
+    listed = np.where(mask[:-1], shares[: len(mask) - 1], 0.0)
+    probs = np.append(listed, np.clip(1.0 - listed.sum(), 1e-9, 1.0))[mask]
+    alpha = kappa * probs / probs.sum()
+    c = counts[mask]
+    n = c.sum()
+    const = gammaln(n + 1) - gammaln(c + 1).sum()
+    return const + gammaln(kappa) - gammaln(n + kappa) + (gammaln(c + alpha) - gammaln(alpha)).sum()
+
+
+def test_stacked_vote_likelihood_is_the_sum_of_each_elections_rows():
+    """All past elections in one padded table give the same likelihood as row by row."""
+    from forecast.vote_model import _national_counts, model_inputs
+
+    spec = load_spec(ROOT / "models" / "iraq_2010.toml")
+    data = ingest_election(spec)
+    model = build_model(data, spec)
+    past = model_inputs(data, spec)["vote_elections"]
+    names = ["votes", "kappa", "kappa_national", "turnout_all", *(f"past_share_{e}" for e in past)]
+    outputs = model.replace_rvs_by_values([model[n] for n in names])
+    fn = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore", point_fn=True)
+    rng = np.random.default_rng(5)
+    point = {k: v + 0.3 * rng.normal(size=np.shape(v)) for k, v in model.initial_point().items()}
+    votes, kappa, kappa_national, turnout, *shares = fn(point)
+    expected = 0.0
+    for v, (election, share) in enumerate(zip(past, shares, strict=True)):
+        lists = [str(s) for s in model.coords[f"source_{election}"][:-1]]
+        rows, counts, mask = observed_cells(data, election, lists)
+        expected += sum(_dm_logp(c, m, share[r], kappa[v]) for r, c, m in zip(rows, counts, mask, strict=True))
+        counts, mask = _national_counts(data, election, lists)
+        voted = data["voted"].sel(election=election).values
+        e = list(data["election"].values).index(election)
+        w = model_inputs(data, spec)["electorate"][election] * voted * turnout[e]
+        expected += _dm_logp(counts, mask, w @ share / w.sum(), kappa_national)
+    np.testing.assert_allclose(votes, expected, rtol=1e-10)
