@@ -438,6 +438,11 @@ class SamplerSpec(_Strict):
     draws: int = Field(default=1000, ge=10)
     tune: int = Field(default=1000, ge=10)
     target_accept: float = Field(default=0.9, gt=0.5, lt=1.0)
+    low_rank_mass_matrix: bool = Field(
+        default=False,
+        description="nutpie only: adapt a mass matrix with low-rank corrections, which follow "
+        "linear posterior correlations (fewer leapfrog steps when parameters trade off)",
+    )
     seed: int = 20100307
     samples: int = Field(default=4000, ge=1, description="posterior predictive samples downstream")
 
