@@ -1,10 +1,11 @@
 """Fit benchmark: compile and sampling time, and ESS per second, nutpie vs PyMC's NUTS.
 
 Fits the model of a spec (default ``models/iraq_2010.toml``) with the spec's sampler settings
-(chains, draws, tune, target_accept) under both samplers and prints a table: compile seconds
-(cold = first compile in this process, warm = second), sampling seconds, minimum and median
-bulk ESS over the free parameters, ESS per second of sampling, R-hat max and divergences. The
-table is appended to BENCHMARKS.md. Run: ``.venv/bin/python benchmarks/bench_fit.py [SPEC]``;
+(chains, draws, tune, target_accept, mass matrix) under both samplers and prints a table:
+compile seconds (cold = a new process with an empty compile cache, warm = a new process with
+that cache filled, as every run after the first), sampling seconds, minimum and median bulk
+ESS over the free parameters, ESS per second of sampling, R-hat max and divergences. The table
+is appended to BENCHMARKS.md. Run: ``.venv/bin/python benchmarks/bench_fit.py [SPEC]``;
 ``PYMC_DRAWS=N`` shortens PyMC's run (its tuning shortened in proportion).
 """
 
@@ -12,16 +13,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import arviz as az
-import nutpie
 import numpy as np
+import nutpie
 import pymc as pm
+import pytensor
 
+from forecast.fit import enable_compile_cache
 from forecast.ingest import ingest_election
 from forecast.spec import load_spec
 from forecast.vote_model import build_model
@@ -38,25 +43,52 @@ def ess_stats(idata, free):
     return float(values.min()), float(np.median(values)), rmax, div
 
 
+def compile_seconds(spec_path: str) -> float:
+    """Seconds to compile the spec's model for nutpie in this process."""
+    spec = load_spec(spec_path)
+    model = build_model(ingest_election(spec), spec)
+    t0 = time.perf_counter()
+    nutpie.compile_pymc_model(model)
+    return time.perf_counter() - t0
+
+
+def compile_in_new_process(spec_path: str, cache: str) -> float:
+    """Compile seconds in a fresh Python process whose numba cache lives in ``cache``.
+
+    PyTensor's C cache stays where it is: only the model's numba code is cold.
+    """
+    own = f"base_compiledir={cache},compiledir={pytensor.config.compiledir}"
+    flags = ",".join(f for f in (os.environ.get("PYTENSOR_FLAGS"), own) if f)
+    out = subprocess.run(
+        [sys.executable, __file__, "--compile-only", spec_path],
+        env=os.environ | {"PYTENSOR_FLAGS": flags},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     warnings.filterwarnings("ignore")
-    spec = load_spec(sys.argv[1] if len(sys.argv) > 1 else ROOT / "models" / "iraq_2010.toml")
+    enable_compile_cache()
+    spec_path = str(sys.argv[1] if len(sys.argv) > 1 else ROOT / "models" / "iraq_2010.toml")
+    spec = load_spec(spec_path)
     s = spec.sampler
     data = ingest_election(spec)
     rows = []
 
+    with tempfile.TemporaryDirectory() as cache:
+        cold = compile_in_new_process(spec_path, cache)
+        warm = compile_in_new_process(spec_path, cache)
     model = build_model(data, spec)
     free = [v.name for v in model.free_RVs]
-    t0 = time.perf_counter()
     compiled = nutpie.compile_pymc_model(model)
-    cold = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    compiled = nutpie.compile_pymc_model(build_model(data, spec))
-    warm = time.perf_counter() - t0
     t0 = time.perf_counter()
     idata = nutpie.sample(
         compiled, draws=s.draws, tune=s.tune, chains=s.chains, cores=2, seed=s.seed,
-        target_accept=s.target_accept, progress_bar=False,
+        target_accept=s.target_accept, low_rank_modified_mass_matrix=s.low_rank_mass_matrix,
+        progress_bar=False,
     )
     secs = time.perf_counter() - t0
     rows.append(("nutpie", cold, warm, secs, *ess_stats(idata, free)))
@@ -89,7 +121,8 @@ def main() -> None:
     ratio = (rows[0][4] / rows[0][3]) / (rows[1][4] / rows[1][3])
     title = (
         f"## Fit: {spec.election.id}, {s.chains} chains x {s.draws} draws (+{s.tune} tune), "
-        f"target_accept {s.target_accept} ({dt.date.today()}, {os.cpu_count()} cores, "
+        f"target_accept {s.target_accept}, low-rank mass matrix {s.low_rank_mass_matrix} "
+        f"({dt.date.today()}, {os.cpu_count()} cores, "
         f"load {os.getloadavg()[0]:.1f})"
     )
     text = "\n".join([title, "", *lines, "", f"nutpie / PyMC ESS-min per second: {ratio:.2f}x", ""])
@@ -99,4 +132,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--compile-only"]:
+        warnings.filterwarnings("ignore")
+        enable_compile_cache()
+        print(compile_seconds(sys.argv[2]))
+    else:
+        main()
