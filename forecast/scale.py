@@ -7,10 +7,13 @@ single-process run (``scheduler="sync"``), local threads (the default) and a
 uses the same seeds (common random numbers), so a scenario's difference from the baseline is the
 scenario's, not sampling noise.
 
-``headlines`` keeps the working memory bounded whatever the number of samples: each chunk is
-simulated, allocated, scored and reduced to counts (seat histograms, sums of probabilities)
-before the next; all that is kept per sample is each list's national seats (2 bytes a list),
-from which the candidate governments are chosen once.
+``headlines`` keeps the memory bounded whatever the number of samples: the candidate
+governments are chosen once from the seats of the first chunks (``PILOT`` samples at least, all
+of them when there are fewer), then every chunk is drawn, scored and reduced to counts (seat
+histograms, sums of probabilities) before its memory is freed. Up to ``PILOT`` samples the
+candidates are those of the whole run; beyond, a list that reaches ``coalitions.min_seats`` only
+in later samples is not an actor (the minimal-winning screen reads a few thousand samples in
+any case).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ LOCAL_SCHEDULERS = ("sync", "threads", "processes")
 # Stage numbers in the seeds: one independent stream per stage and chunk.
 SIMULATE, ALLOCATE, FORMATION, DURATION, RISK = 1, 2, 3, 4, 5
 TOP_COALITIONS = 5
+PILOT = 1 << 16  # samples whose seats choose the candidate governments
 
 
 def chunk_seed(seed: int, stage: int, index: int) -> int:
@@ -145,10 +149,19 @@ def _national_seats(
 
 
 def _chunk_counts(
-    seats: xr.Dataset, scenario: Scenario, candidates: xr.Dataset, *, seed: int, index: int
+    post: xr.DataTree,
+    data: xr.Dataset,
+    scenario: Scenario,
+    candidates: xr.Dataset,
+    *,
+    seed: int,
+    index: int,
+    start: int,
+    stop: int,
 ) -> dict[str, Any]:
-    """One chunk reduced to sums and histograms that add up across chunks."""
+    """One chunk drawn and reduced to sums and histograms that add up across chunks."""
     spec = scenario.spec
+    seats = _national_seats(post, data, scenario, seed=seed, index=index, start=start, stop=stop)
     table, risk = coalition_stage(seats, spec, seed=seed, index=index, candidates=candidates)
     s = seats["seats"].transpose(dims.SAMPLE, dims.PARTY).values.astype(np.int64)
     n = len(s)
@@ -175,12 +188,12 @@ def _hist_quantile(hist: np.ndarray, q: float) -> int:
     return int(np.searchsorted(cum, max(q * cum[-1], 1e-9), side="left"))
 
 
-def _headline(counts: list[dict[str, Any]], scenario: Scenario, seats_coord: np.ndarray, candidates: xr.Dataset) -> dict[str, Any]:
+def _headline(counts: list[dict[str, Any]], scenario: Scenario, candidates: xr.Dataset) -> dict[str, Any]:
     """Merged chunk counts as the scenario's headline numbers."""
     total = {k: sum(c[k] for c in counts) for k in counts[0]}
     n = total["n"]
     lists = {}
-    for k, party in enumerate(seats_coord):
+    for k, party in enumerate(candidates[dims.LIST].values):  # the seat draws' lists, in order
         h = total["seat_hist"][k]
         lists[str(party)] = {
             "seats_mean": round(float(h @ np.arange(len(h)) / n), 2),
@@ -233,9 +246,10 @@ def headlines(
 ) -> list[dict[str, Any]]:
     """Seats, likeliest governments, premiership, formation delay and conflict risk per scenario.
 
-    Two passes of dask tasks, each over every (scenario, chunk): national seats; then, with the
-    candidate governments chosen once per scenario from all its seats, coalitions, formation,
-    delay and risk reduced to counts. Days are counted to the day (quantiles are whole days).
+    Two passes of dask tasks: the seats of each scenario's pilot chunks, from which its
+    candidate governments are chosen; then every (scenario, chunk) drawn and its seats,
+    coalitions, formation, delay and risk reduced to counts. Days are counted to the day
+    (quantiles are whole days).
 
     Returns
     -------
@@ -247,27 +261,31 @@ def headlines(
         (p_onset_any and by community).
     """
     bounds = chunk_bounds(samples, chunk)
-    jobs = [(s, i, a, b) for s in scenarios for i, (a, b) in enumerate(bounds)]
+    pilot = bounds[: -(-PILOT // chunk)]
+    shared = {"post": predictive_inputs(posterior), "data": data}
     seats = run_tasks(
         _national_seats,
-        {"post": predictive_inputs(posterior), "data": data},
-        [{"scenario": s, "seed": seed, "index": i, "start": a, "stop": b} for s, i, a, b in jobs],
+        shared,
+        [{"scenario": s, "seed": seed, "index": i, "start": a, "stop": b} for s in scenarios for i, (a, b) in enumerate(pilot)],
         scheduler=scheduler,
     )
-    per = len(bounds)
     candidates = [
-        coalition_candidates(concat_samples(seats[j * per : (j + 1) * per]), s.spec) for j, s in enumerate(scenarios)
+        coalition_candidates(concat_samples(seats[j * len(pilot) : (j + 1) * len(pilot)]), s.spec)
+        for j, s in enumerate(scenarios)
     ]
+    del seats
+    per = len(bounds)
+    jobs = [(s, i, a, b) for s in scenarios for i, (a, b) in enumerate(bounds)]
     counts = run_tasks(
         _chunk_counts,
-        {},
+        shared,
         [
-            {"seats": seats[k], "scenario": s, "candidates": candidates[k // per], "seed": seed, "index": i}
-            for k, (s, i, _, _) in enumerate(jobs)
+            {"scenario": s, "candidates": candidates[k // per], "seed": seed, "index": i, "start": a, "stop": b}
+            for k, (s, i, a, b) in enumerate(jobs)
         ],
         scheduler=scheduler,
     )
     return [
-        _headline(counts[j * per : (j + 1) * per], s, seats[j * per][dims.PARTY].values, candidates[j])
+        _headline(counts[j * per : (j + 1) * per], s, candidates[j])
         for j, s in enumerate(scenarios)
     ]

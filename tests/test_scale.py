@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import forecast.scale
 from forecast.pipeline import run_forecast
 from forecast.scale import _hist_quantile, chunk_bounds, chunk_seed, headlines
 from forecast.scenarios import baseline, parse_scenario
@@ -43,8 +44,9 @@ def _headlines(toy_result, runs, scheduler):
     )
 
 
-def test_threads_and_a_local_cluster_give_the_single_process_numbers(toy_result, runs):
+def test_threads_and_a_local_cluster_give_the_single_process_numbers(toy_result, runs, monkeypatch):
     distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(forecast.scale, "PILOT", 64)  # candidates from the first two chunks
     single = _headlines(toy_result, runs, "sync")
     assert single[0]["samples"] == 230
     assert _headlines(toy_result, runs, "threads") == single
