@@ -239,6 +239,23 @@ def _walk_matrix(n_steps: int, anchor: int) -> np.ndarray:
     return cum - cum[anchor]
 
 
+def _by_election(measured: np.ndarray, centred, non_centred):
+    """Stack per-election effects built centred where ``measured``, non-centred elsewhere.
+
+    ``centred`` and ``non_centred`` take the name of the election dim they span (coords
+    ``turnout_measured`` and ``turnout_unmeasured``) and return (n, ...) tensors; the result
+    is in election order.
+    """
+    parts, order = [], []
+    halves = (("turnout_measured", measured, centred), ("turnout_unmeasured", ~measured, non_centred))
+    for dim, which, build in halves:
+        if which.any():
+            parts.append(build(dim))
+            order.extend(np.flatnonzero(which))
+    stacked = pt.concatenate(parts, axis=0)
+    return stacked if order == sorted(order) else stacked[np.argsort(order)]
+
+
 def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
     """Build the turnout and vote-share model for the spec's target election.
 
@@ -272,6 +289,9 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
     }
     if communities:
         coords[dims.COMMUNITY] = communities
+    measured = np.isfinite(inp["turnout_obs"]).any(axis=1)
+    coords["turnout_measured"] = data[dims.ELECTION].values[measured]
+    coords["turnout_unmeasured"] = data[dims.ELECTION].values[~measured]
 
     # Every parameter is valid by construction (scales are positive through their transforms),
     # so PyMC's parameter checks would only cost time in each gradient.
@@ -291,13 +311,19 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
 
         # --- turnout ---------------------------------------------------------------------------
         turnout_mu = pm.Normal("turnout_mu", 0.5, 1.0)
+        # Effects the turnout data measure are centred, those of elections without turnout data
+        # (the target) non-centred: each form where its geometry is easy for the sampler.
         # elections differ in mobilisation nationwide ...
         election_sigma = pm.HalfNormal("turnout_election_sigma", pri.turnout_election_sigma)
-        election_offset = pm.Normal("turnout_election_offset", 0, 1, dims=dims.ELECTION)
+        election_turnout = _by_election(
+            measured,
+            lambda dim: pm.Normal("turnout_election_effect", 0, election_sigma, dims=dim),
+            lambda dim: election_sigma * pm.Normal("turnout_election_offset", 0, 1, dims=dim),
+        )
         # ... provinces differ persistently (security, registration, rurality) ...
         province_sigma = pm.HalfNormal("turnout_province_sigma", pri.turnout_province_sigma)
-        province_offset = pm.Normal("turnout_province_offset", 0, 1, dims=dims.PROVINCE)
-        eta = turnout_mu + election_sigma * election_offset[:, None] + province_sigma * province_offset[None, :]
+        province_turnout = pm.Normal("turnout_province_effect", 0, province_sigma, dims=dims.PROVINCE)
+        eta = turnout_mu + election_turnout[:, None] + province_turnout[None, :]
         # ... and a community can abstain or mobilise as a whole (the Sunni Arab boycott of
         # January 2005), moving every province in proportion to how many of its people live there.
         if communities:
@@ -308,11 +334,13 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
                 "turnout_community_level", pri.turnout_community_sigma, dims=dims.COMMUNITY
             )
             community_sigma = pm.HalfNormal("turnout_community_sigma", pri.turnout_community_sigma)
-            community_offset = pm.ZeroSumNormal(
-                "turnout_community_offset", 1.0, dims=(dims.ELECTION, dims.COMMUNITY)
+            community_shift = _by_election(
+                measured,
+                lambda dim: pm.ZeroSumNormal("turnout_community_effect", community_sigma, dims=(dim, dims.COMMUNITY)),
+                lambda dim: community_sigma
+                * pm.ZeroSumNormal("turnout_community_offset", 1.0, dims=(dim, dims.COMMUNITY)),
             )
-            community_effect = community_level[None, :] + community_sigma * community_offset
-            eta = eta + pt.dot(community_effect, mix.T)
+            eta = eta + pt.dot(community_level[None, :] + community_shift, mix.T)
         turnout_all = pm.Deterministic("turnout_all", pm.math.invlogit(eta), dims=(dims.ELECTION, dims.PROVINCE))
         seen = np.flatnonzero(np.isfinite(inp["turnout_obs"]))  # flat (election, province) cells
         observed = inp["turnout_obs"].ravel()[seen]
