@@ -50,7 +50,11 @@ def _sweep(spec, n: int):
     factors = [round(0.1 + 0.9 * i / (side - 1), 4) for i in range(side)]
     grid = itertools.islice(itertools.product(swings, swings, factors), n)
     return [
-        parse_scenario(spec, f"s{i}", {f"swing.{parties[0]}": a, f"swing.{parties[1]}": b, f"turnout.{community}": f})
+        parse_scenario(
+            spec,
+            f"s{i}",
+            {f"swing.{parties[0]}": a, f"swing.{parties[1]}": b, f"turnout.{community}": f},
+        )
         for i, (a, b, f) in enumerate(grid)
     ]
 
@@ -75,12 +79,20 @@ def child(args: argparse.Namespace) -> None:
     if args.cluster:
         from distributed import Client, LocalCluster
 
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50)
+        cluster = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=50,
+        )
         client = Client(cluster)
         client.run(_warm)  # imports in the workers: a one-time cost, not throughput
         scheduler = cluster.scheduler_address
     start = time.perf_counter()
-    found = headlines(post, data, runs, seed=spec.sampler.seed, samples=samples, scheduler=scheduler)
+    found = headlines(
+        post, data, runs, seed=spec.sampler.seed, samples=samples, scheduler=scheduler
+    )
     seconds = time.perf_counter() - start
     workers = max(client.run(_peak_mb).values()) if client else 0.0
     out = {
@@ -122,7 +134,9 @@ def main() -> None:
         child(args)
         return
     if not args.posterior.exists():
-        sys.exit(f"no posterior at {args.posterior}: run `forecast run {args.spec}` first or give --posterior")
+        sys.exit(
+            f"no posterior at {args.posterior}: run `forecast run {args.spec}` first or give --posterior"
+        )
     rows = []
     for part in (8, 4, 2, 1):
         n = args.samples // part
@@ -133,7 +147,9 @@ def main() -> None:
     rows.append(("local cluster, 2 workers", f"{args.samples:,} samples", r))
     print(rows[-1][:2], r, flush=True)
     for cluster in (False, True):
-        r = measure(args, scenarios=args.sweep, scenario_samples=args.scenario_samples, cluster=cluster)
+        r = measure(
+            args, scenarios=args.sweep, scenario_samples=args.scenario_samples, cluster=cluster
+        )
         where = "local cluster, 2 workers" if cluster else "one process"
         rows.append((where, f"{args.sweep:,} scenarios x {args.scenario_samples:,} samples", r))
         print(rows[-1][:2], r, flush=True)

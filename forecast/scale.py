@@ -61,7 +61,9 @@ def chunk_seed(seed: int, stage: int, index: int) -> int:
 def chunk_bounds(n: int, size: int) -> list[tuple[int, int]]:
     """``[start, stop)`` of each chunk of ``n`` samples, ``size`` at most."""
     if n < 1 or size < 1:
-        raise ValueError(f"need at least one sample and a chunk size of at least 1 (got {n}, {size})")
+        raise ValueError(
+            f"need at least one sample and a chunk size of at least 1 (got {n}, {size})"
+        )
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
@@ -111,11 +113,16 @@ def votes_and_seats(
 ) -> tuple[xr.Dataset | None, xr.Dataset]:
     """One chunk's VoteDraws (under the scenario) and SeatDraws; samples numbered from ``start``."""
     spec = scenario.spec
-    votes = simulate_votes(post, data, spec, seed=chunk_seed(seed, SIMULATE, index), samples=stop - start)
+    votes = simulate_votes(
+        post, data, spec, seed=chunk_seed(seed, SIMULATE, index), samples=stop - start
+    )
     votes = apply_scenario(votes, scenario).assign_coords({dims.SAMPLE: np.arange(start, stop)})
     magnitude = data["magnitude"].sel({dims.ELECTION: spec.election.id}).astype(int)
     seats = allocate_seats(
-        votes["votes"], magnitude, spec.law, valid_votes=votes["valid_votes"],
+        votes["votes"],
+        magnitude,
+        spec.law,
+        valid_votes=votes["valid_votes"],
         seed=chunk_seed(seed, ALLOCATE, index),
     )
     if not keep_votes:
@@ -125,14 +132,21 @@ def votes_and_seats(
 
 def concat_samples(parts: Sequence[xr.Dataset]) -> xr.Dataset:
     """Chunks joined along ``sample``; per-chunk counts in attrs are summed."""
-    out = xr.concat(parts, dim=dims.SAMPLE, combine_attrs="override") if len(parts) > 1 else parts[0]
+    out = (
+        xr.concat(parts, dim=dims.SAMPLE, combine_attrs="override") if len(parts) > 1 else parts[0]
+    )
     if "n_pooled_fallback" in out.attrs:
         out.attrs["n_pooled_fallback"] = int(sum(p.attrs["n_pooled_fallback"] for p in parts))
     return out
 
 
 def coalition_stage(
-    seats: xr.Dataset, spec: ForecastSpec, *, seed: int, index: int, candidates: xr.Dataset | None = None
+    seats: xr.Dataset,
+    spec: ForecastSpec,
+    *,
+    seed: int,
+    index: int,
+    candidates: xr.Dataset | None = None,
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """Coalition table (formation and days drawn) and risk table of one chunk's seats."""
     table = score_coalitions(seats, spec, candidates=candidates)
@@ -143,9 +157,18 @@ def coalition_stage(
 
 
 def _national_seats(
-    post: xr.DataTree, data: xr.Dataset, scenario: Scenario, *, seed: int, index: int, start: int, stop: int
+    post: xr.DataTree,
+    data: xr.Dataset,
+    scenario: Scenario,
+    *,
+    seed: int,
+    index: int,
+    start: int,
+    stop: int,
 ) -> xr.Dataset:
-    return votes_and_seats(post, data, scenario, seed=seed, index=index, start=start, stop=stop, keep_votes=False)[1]
+    return votes_and_seats(
+        post, data, scenario, seed=seed, index=index, start=start, stop=stop, keep_votes=False
+    )[1]
 
 
 def _chunk_counts(
@@ -175,7 +198,9 @@ def _chunk_counts(
         "p_form": table["p_form"].values * n,
         "p_majority": table["p_majority"].values * n,
         "p_pm": table["p_pm"].values * n,
-        "days_hist": np.bincount(np.ceil(days).astype(np.int64), minlength=int(np.ceil(spec.duration.max_days)) + 2),
+        "days_hist": np.bincount(
+            np.ceil(days).astype(np.int64), minlength=int(np.ceil(spec.duration.max_days)) + 2
+        ),
         "days_over": int((days > spec.duration.protracted_days).sum()),
         "p_onset": risk["p_onset"].values * n,
         "p_onset_any": float(risk["p_onset_any"]) * n,
@@ -188,7 +213,9 @@ def _hist_quantile(hist: np.ndarray, q: float) -> int:
     return int(np.searchsorted(cum, max(q * cum[-1], 1e-9), side="left"))
 
 
-def _headline(counts: list[dict[str, Any]], scenario: Scenario, candidates: xr.Dataset) -> dict[str, Any]:
+def _headline(
+    counts: list[dict[str, Any]], scenario: Scenario, candidates: xr.Dataset
+) -> dict[str, Any]:
     """Merged chunk counts as the scenario's headline numbers."""
     total = {k: sum(c[k] for c in counts) for k in counts[0]}
     n = total["n"]
@@ -215,7 +242,11 @@ def _headline(counts: list[dict[str, Any]], scenario: Scenario, candidates: xr.D
         "samples": int(n),
         "lists": lists,
         "coalitions": [
-            {"label": labels[i], "p_form": round(float(p_form[i]), 4), "p_majority": round(float(total["p_majority"][i] / n), 4)}
+            {
+                "label": labels[i],
+                "p_form": round(float(p_form[i]), 4),
+                "p_majority": round(float(total["p_majority"][i] / n), 4),
+            }
             for i in order
         ],
         "p_pm": {actors[k]: round(float(p_pm[k]), 4) for k in np.argsort(-p_pm, kind="stable")},
@@ -228,7 +259,8 @@ def _headline(counts: list[dict[str, Any]], scenario: Scenario, candidates: xr.D
         "conflict_risk": {
             "p_onset_any": round(total["p_onset_any"] / n, 5),
             "communities": {
-                c: round(float(v / n), 5) for c, v in zip(scenario.spec.community_ids, total["p_onset"], strict=True)
+                c: round(float(v / n), 5)
+                for c, v in zip(scenario.spec.community_ids, total["p_onset"], strict=True)
             },
         },
     }
@@ -266,7 +298,11 @@ def headlines(
     seats = run_tasks(
         _national_seats,
         shared,
-        [{"scenario": s, "seed": seed, "index": i, "start": a, "stop": b} for s in scenarios for i, (a, b) in enumerate(pilot)],
+        [
+            {"scenario": s, "seed": seed, "index": i, "start": a, "stop": b}
+            for s in scenarios
+            for i, (a, b) in enumerate(pilot)
+        ],
         scheduler=scheduler,
     )
     candidates = [
@@ -280,7 +316,14 @@ def headlines(
         _chunk_counts,
         shared,
         [
-            {"scenario": s, "candidates": candidates[k // per], "seed": seed, "index": i, "start": a, "stop": b}
+            {
+                "scenario": s,
+                "candidates": candidates[k // per],
+                "seed": seed,
+                "index": i,
+                "start": a,
+                "stop": b,
+            }
             for k, (s, i, a, b) in enumerate(jobs)
         ],
         scheduler=scheduler,

@@ -8,7 +8,8 @@ A scenario is a set of ``key = value`` settings, from a ``[[scenario]]`` block o
   that its ``community_base`` gives to that community, in every province.
 - ``swing.<list> = d``: a uniform swing of ``d`` (a share: 0.05 is five points) to the list in
   every province; the other lists give up the difference in proportion to their votes.
-- ``merge.<list> = ["a", "b"]``: lists ``a`` and ``b`` run on ``<list>``'s ticket; their votes join it.
+- ``merge.<list> = ["a", "b"]``: lists ``a`` and ``b`` run on ``<list>``'s ticket; their votes
+  join it.
 - ``split.<list>.<to> = s``: the share ``s`` of ``<list>``'s votes goes to ``<to>``.
 - ``veto.<list>.<list> = true | false``: add or lift a veto between two lists.
 - any field of a post-fit section, e.g. ``law.district.method = "sainte_lague"`` or
@@ -93,7 +94,9 @@ def parse_assignments(items: Iterable[str], *, where: str = "--set") -> dict[str
 def spec_scenarios(spec: ForecastSpec) -> list[Scenario]:
     """The spec's ``[[scenario]]`` blocks, parsed and checked."""
     return [
-        parse_scenario(spec, s.name, s.settings, description=s.description, where=f"scenario[{i}].set")
+        parse_scenario(
+            spec, s.name, s.settings, description=s.description, where=f"scenario[{i}].set"
+        )
         for i, s in enumerate(spec.scenario)
     ]
 
@@ -127,7 +130,10 @@ def parse_scenario(
         kind, _, rest = key.partition(".")
         parts = rest.split(".") if rest else []
         if kind not in _KINDS:
-            raise check.fail(f"unknown setting '{kind}'{did_you_mean(kind, list(_KINDS))}; known: {', '.join(_KINDS)}")
+            raise check.fail(
+                f"unknown setting '{kind}'{did_you_mean(kind, list(_KINDS))}; "
+                f"known: {', '.join(_KINDS)}"
+            )
         if kind in _SPEC_SECTIONS:
             overrides[key] = value
             continue
@@ -153,7 +159,10 @@ def parse_scenario(
                     raise check.fail(f"'{into}' cannot merge with itself")
                 moves.append((str(other), into, 1.0))
         elif kind == "split":
-            source, to = check.known(parts[0], parties, "list"), check.known(parts[1], parties, "list")
+            source, to = (
+                check.known(parts[0], parties, "list"),
+                check.known(parts[1], parties, "list"),
+            )
             if source == to:
                 raise check.fail(f"'{source}' cannot split into itself")
             moves.append((source, to, check.number(0.0, 1.0)))
@@ -231,7 +240,9 @@ def _override(spec: ForecastSpec, settings: Mapping[str, Any], where: str) -> Fo
             )
         node[path[-1]] = value
     try:
-        return ForecastSpec.model_validate({**raw, "root": spec.root, "source_file": spec.source_file})
+        return ForecastSpec.model_validate(
+            {**raw, "root": spec.root, "source_file": spec.source_file}
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(x) for x in first["loc"])

@@ -9,16 +9,12 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import warnings
-from functools import partial
 from pathlib import Path
 
 import numpy as np
-import pymc as pm
 import pytest
-from conftest import SIDECAR, pdf_text, write_toy_project
+from conftest import SIDECAR, mock_sampling, pdf_text, write_toy_project
 from matplotlib.figure import Figure
-from pymc.testing import mock_sample
 from typer.testing import CliRunner
 
 from forecast.allocation.law import allocate_seats
@@ -72,7 +68,6 @@ LIST_KEYS = {
     "inside_50",
     "inside_90",
 }
-
 
 
 def write_table(path: Path, text: str) -> None:
@@ -131,11 +126,7 @@ def toy_backtest(tmp_path_factory):
     truth = root / "data" / "toy" / "2010_results"
     seats = write_truth_from_carry_forward(spec_path, truth)
     out = root / "out"
-    stats = {"diverging": lambda size: np.zeros(size, dtype=bool)}
-    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
-        mp.setattr(pm, "sample", partial(mock_sample, sample_stats=stats))
-        warnings.filterwarnings("ignore", message="The effect of Potentials", category=UserWarning)
-        warnings.filterwarnings("ignore", message="PyTensor could not link", category=UserWarning)
+    with mock_sampling():
         args = ["backtest", str(spec_path), "--truth", str(truth), "--out", str(out)]
         result = runner.invoke(app, [*args, "--seed", str(SEED), "--samples", "200", "--quiet"])
     assert result.exit_code == 0, result.output

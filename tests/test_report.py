@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import warnings
-from functools import partial
-from pathlib import Path
 
-import numpy as np
 import pymc as pm
 import pytest
-from conftest import pdf_text, write_toy_project
-from pymc.testing import mock_sample
+from conftest import mock_sampling, pdf_text, write_toy_project
 from typer.testing import CliRunner
 
 import forecast.fit
@@ -48,19 +43,13 @@ SECTIONS = [
 ]
 
 
-
 @pytest.fixture(scope="module")
 def toy_run(tmp_path_factory):
     """``forecast run`` on the toy project with PyMC's mock sampler: (spec path, output folder)."""
     root = tmp_path_factory.mktemp("toy")
     spec_path = write_toy_project(root)
     out = root / "out"
-    stats = {"diverging": lambda size: np.zeros(size, dtype=bool)}
-    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
-        mp.setattr(pm, "sample", partial(mock_sample, sample_stats=stats))
-        # prior draws ignore the model's potentials, and this machine's PyTensor may lack BLAS
-        warnings.filterwarnings("ignore", message="The effect of Potentials", category=UserWarning)
-        warnings.filterwarnings("ignore", message="PyTensor could not link", category=UserWarning)
+    with mock_sampling():
         result = runner.invoke(app, ["run", str(spec_path), "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     return spec_path, out
@@ -211,7 +200,10 @@ def test_unknown_template_is_a_spec_error(saved, tmp_path):
 
 def scenario_headline(summary, name, p_onset):
     """A scenario's headline (the shape of forecast.scale.headlines) from a run's summary."""
-    lists = {r["party"]: {k: r[k] for k in ("seats_mean", "seats_median", "seats_lo90", "seats_hi90")} for r in summary["lists"]}
+    lists = {
+        r["party"]: {k: r[k] for k in ("seats_mean", "seats_median", "seats_lo90", "seats_hi90")}
+        for r in summary["lists"]
+    }
     top = summary["coalitions"][0]
     return {
         "scenario": name,
@@ -219,9 +211,13 @@ def scenario_headline(summary, name, p_onset):
         "settings": {} if name == "baseline" else {"boycott.minority": True},
         "samples": summary["samples"],
         "lists": lists,
-        "coalitions": [{"label": top["label"], "p_form": top["p_form"], "p_majority": top["p_majority"]}],
+        "coalitions": [
+            {"label": top["label"], "p_form": top["p_form"], "p_majority": top["p_majority"]}
+        ],
         "p_pm": summary["p_pm"],
-        "formation_days": {k: summary["formation_days"][k] for k in ("median", "lo90", "hi90", "p_over_6_months")},
+        "formation_days": {
+            k: summary["formation_days"][k] for k in ("median", "lo90", "hi90", "p_over_6_months")
+        },
         "conflict_risk": {"p_onset_any": p_onset, "communities": {}},
     }
 
@@ -230,13 +226,21 @@ def test_optional_sections_render_when_present(saved, tmp_path, monkeypatch):
     result, summary = saved
     extra = {
         **summary,
-        "scenario_details": [scenario_headline(summary, "baseline", 0.05), scenario_headline(summary, "boycott", 0.12)],
+        "scenario_details": [
+            scenario_headline(summary, "baseline", 0.05),
+            scenario_headline(summary, "boycott", 0.12),
+        ],
         "backtest": {"crps": 0.314, "coverage_90": 0.875},
-        "ppc": {"vote_share": {"e2005": {"coverage_90": 0.875, "n": 8}}, "turnout": {"coverage_90": 0.9, "n": 2}},
+        "ppc": {
+            "vote_share": {"e2005": {"coverage_90": 0.875, "n": 8}},
+            "turnout": {"coverage_90": 0.9, "n": 2},
+        },
     }
     monkeypatch.setattr(forecast.report, "summarise", lambda r: extra)
     text = pdf_text(render_report(result, out_path=tmp_path / "report.pdf"))
     assert "Scenarios" in text and "boycott" in text and "12%" in text
     assert "Backtest" in text and "0.314" in text
-    assert "Posterior predictive check" in text and "List vote shares, e2005" in text and "88%" in text
+    assert (
+        "Posterior predictive check" in text and "List vote shares, e2005" in text and "88%" in text
+    )
     assert "No posterior predictive check" not in text

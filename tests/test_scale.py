@@ -29,18 +29,29 @@ def test_every_stage_and_chunk_has_its_own_stream():
 @given(st.lists(st.integers(0, 30), min_size=1, max_size=200), st.floats(0.0, 1.0))
 def test_quantiles_from_counts_equal_numpys_inverted_cdf(values, q):
     x = np.array(values)
-    assert _hist_quantile(np.bincount(x, minlength=31), q) == np.quantile(x, q, method="inverted_cdf")
+    assert _hist_quantile(np.bincount(x, minlength=31), q) == np.quantile(
+        x, q, method="inverted_cdf"
+    )
 
 
 @pytest.fixture(scope="module")
 def runs(toy_result):
     spec = toy_result.spec
-    return [baseline(spec), parse_scenario(spec, "swing", {"swing.beta": 0.1, "veto.alpha.beta": True})]
+    return [
+        baseline(spec),
+        parse_scenario(spec, "swing", {"swing.beta": 0.1, "veto.alpha.beta": True}),
+    ]
 
 
 def _headlines(toy_result, runs, scheduler):
     return headlines(
-        toy_result.posterior, toy_result.data, runs, seed=toy_result.seed, samples=230, chunk=50, scheduler=scheduler
+        toy_result.posterior,
+        toy_result.data,
+        runs,
+        seed=toy_result.seed,
+        samples=230,
+        chunk=50,
+        scheduler=scheduler,
     )
 
 
@@ -55,7 +66,14 @@ def test_threads_and_a_local_cluster_give_the_single_process_numbers(toy_result,
     ) as cluster:
         assert _headlines(toy_result, runs, cluster.scheduler_address) == single
         spec, out = toy_result.spec, toy_result.out_dir
-        remote = run_forecast(spec, out_dir=out, draws=90, chunk=40, scheduler=cluster.scheduler_address, progress=False)
+        remote = run_forecast(
+            spec,
+            out_dir=out,
+            draws=90,
+            chunk=40,
+            scheduler=cluster.scheduler_address,
+            progress=False,
+        )
     here = run_forecast(spec, out_dir=out, draws=90, chunk=40, scheduler="sync", progress=False)
     np.testing.assert_array_equal(remote.votes["votes"].values, here.votes["votes"].values)
     np.testing.assert_array_equal(remote.seats["seats"].values, here.seats["seats"].values)
@@ -63,8 +81,12 @@ def test_threads_and_a_local_cluster_give_the_single_process_numbers(toy_result,
 
 def test_chunked_run_is_the_same_in_one_process_and_in_threads(toy_result, tmp_path):
     spec = toy_result.spec
-    one = run_forecast(spec, out_dir=toy_result.out_dir, draws=120, chunk=40, scheduler="sync", progress=False)
-    two = run_forecast(spec, out_dir=toy_result.out_dir, draws=120, chunk=40, scheduler="threads", progress=False)
+    one = run_forecast(
+        spec, out_dir=toy_result.out_dir, draws=120, chunk=40, scheduler="sync", progress=False
+    )
+    two = run_forecast(
+        spec, out_dir=toy_result.out_dir, draws=120, chunk=40, scheduler="threads", progress=False
+    )
     assert one.seats.sizes["sample"] == 120 and list(one.seats["sample"].values) == list(range(120))
     np.testing.assert_array_equal(one.votes["votes"].values, two.votes["votes"].values)
     np.testing.assert_array_equal(one.seats["seats"].values, two.seats["seats"].values)

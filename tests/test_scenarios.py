@@ -1,4 +1,4 @@
-"""Scenarios: settings parsed and refused with the key named, vote changes exact, runs end to end."""
+"""Scenarios: settings refused with the key named, vote changes exact, runs end to end."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ from forecast.errors import SpecError
 from forecast.report import REPORT_FILE
 from forecast.results import SUMMARY_FILE
 from forecast.scale import headlines
-from forecast.scenarios import apply_scenario, baseline, parse_assignments, parse_scenario, spec_scenarios
+from forecast.scenarios import (
+    apply_scenario,
+    baseline,
+    parse_assignments,
+    parse_scenario,
+    spec_scenarios,
+)
 from forecast.spec import load_spec
 
 runner = CliRunner()
@@ -36,13 +42,24 @@ def vote_draws(votes: np.ndarray) -> xr.Dataset:
             "valid_votes": ((dims.SAMPLE, dims.PROVINCE), valid.astype(np.int64)),
             "turnout": ((dims.SAMPLE, dims.PROVINCE), np.full(valid.shape, 0.6)),
         },
-        coords={dims.SAMPLE: np.arange(len(votes)), dims.PROVINCE: ["north"], dims.PARTY: ["alpha", "beta", "other"]},
+        coords={
+            dims.SAMPLE: np.arange(len(votes)),
+            dims.PROVINCE: ["north"],
+            dims.PARTY: ["alpha", "beta", "other"],
+        },
     )
 
 
 def test_assignments_are_read_as_toml_values():
-    got = parse_assignments(["swing.alpha=0.05", "boycott.minority=true", "merge.alpha=[\"beta\"]", "x=plain"])
-    assert got == {"swing.alpha": 0.05, "boycott.minority": True, "merge.alpha": ["beta"], "x": "plain"}
+    got = parse_assignments(
+        ["swing.alpha=0.05", "boycott.minority=true", 'merge.alpha=["beta"]', "x=plain"]
+    )
+    assert got == {
+        "swing.alpha": 0.05,
+        "boycott.minority": True,
+        "merge.alpha": ["beta"],
+        "x": "plain",
+    }
     with pytest.raises(SpecError, match="not KEY=VALUE"):
         parse_assignments(["swing.alpha"])
 
@@ -60,7 +77,10 @@ def test_assignments_are_read_as_toml_values():
         ({"boycott.minority": "yes"}, "expected true or false"),
         ({"priors.swing_sigma": 1.0}, "unknown setting 'priors'"),
         ({"coalitions.max_parties": 0}, "greater than or equal to 1"),
-        ({"coalitions.max_partys": 3}, "no setting 'coalitions.max_partys'.*did you mean 'max_parties'"),
+        (
+            {"coalitions.max_partys": 3},
+            "no setting 'coalitions.max_partys'.*did you mean 'max_parties'",
+        ),
     ],
 )
 def test_bad_settings_are_refused_naming_the_key(spec, settings, message):
@@ -70,14 +90,19 @@ def test_bad_settings_are_refused_naming_the_key(spec, settings, message):
 
 
 def test_spec_blocks_are_checked_with_their_place_in_the_file(toy_project):
-    text = toy_project.read_text() + '\n[[scenario]]\nname = "odd"\nset = { "boycott.nobody" = true }\n'
+    text = (
+        toy_project.read_text()
+        + '\n[[scenario]]\nname = "odd"\nset = { "boycott.nobody" = true }\n'
+    )
     toy_project.write_text(text)
     with pytest.raises(SpecError, match=r"scenario\[0\]\.set\.boycott\.nobody"):
         spec_scenarios(load_spec(toy_project))
 
 
 def test_post_fit_settings_change_the_spec_only(spec):
-    s = parse_scenario(spec, "rules", {"veto.alpha.beta": True, "law.district.method": "sainte_lague"})
+    s = parse_scenario(
+        spec, "rules", {"veto.alpha.beta": True, "law.district.method": "sainte_lague"}
+    )
     assert not s.changes_votes
     assert [sorted(v) for v in s.spec.coalitions.vetoes] == [["alpha", "beta"]]
     assert s.spec.law.district.method == "sainte_lague" and spec.law.district.method == "dhondt"
@@ -122,7 +147,12 @@ def test_a_rule_change_keeps_the_draws_and_a_boycott_costs_the_lists_based_there
         parse_scenario(spec, "boycott", {"boycott.minority": True}),
     ]
     base, veto, boycott = headlines(
-        toy_result.posterior, toy_result.data, runs, seed=toy_result.seed, samples=200, scheduler="sync"
+        toy_result.posterior,
+        toy_result.data,
+        runs,
+        seed=toy_result.seed,
+        samples=200,
+        scheduler="sync",
     )
     # common random numbers: a veto changes who governs, never the seats
     assert veto["lists"] == base["lists"]
@@ -138,8 +168,20 @@ def test_scenario_command_writes_scenarios_beside_the_baseline(tmp_path):
     with mock_sampling():
         result = runner.invoke(
             app,
-            ["scenario", str(spec_path), "--set", "boycott.minority=true", "--set", "swing.alpha=0.05",
-             "--name", "unrest", "--out", str(out), "--draws", "150"],
+            [
+                "scenario",
+                str(spec_path),
+                "--set",
+                "boycott.minority=true",
+                "--set",
+                "swing.alpha=0.05",
+                "--name",
+                "unrest",
+                "--out",
+                str(out),
+                "--draws",
+                "150",
+            ],
         )
     assert result.exit_code == 0, result.output
     summary = json.loads((out / SUMMARY_FILE).read_text())
@@ -151,10 +193,14 @@ def test_scenario_command_writes_scenarios_beside_the_baseline(tmp_path):
     for row in summary["lists"]:
         got = base["lists"][row["party"]]
         assert (got["seats_median"], got["seats_lo90"], got["seats_hi90"]) == (
-            row["seats_median"], row["seats_lo90"], row["seats_hi90"],
+            row["seats_median"],
+            row["seats_lo90"],
+            row["seats_hi90"],
         )
     assert base["coalitions"][0]["p_form"] == summary["coalitions"][0]["p_form"]
-    assert base["conflict_risk"]["p_onset_any"] == summary["conflict_risk"]["overall"]["p_onset_any"]
+    assert (
+        base["conflict_risk"]["p_onset_any"] == summary["conflict_risk"]["overall"]["p_onset_any"]
+    )
     assert "Scenarios" in result.output and (out / REPORT_FILE).exists()
 
 
