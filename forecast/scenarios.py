@@ -63,6 +63,7 @@ class Scenario:
     turnout: Mapping[str, float] = field(default_factory=dict)
     swing: Mapping[str, float] = field(default_factory=dict)
     moves: tuple[tuple[str, str, float], ...] = ()
+    where: str = "--set"
 
     @property
     def changes_votes(self) -> bool:
@@ -185,6 +186,7 @@ def parse_scenario(
         turnout=turnout,
         swing=swing,
         moves=tuple(moves),
+        where=where,
     )
 
 
@@ -283,6 +285,16 @@ def apply_scenario(votes: xr.Dataset, scenario: Scenario) -> xr.Dataset:
         v = _uniform_swing(v, np.array([scenario.swing.get(p, np.nan) for p in parties]))
     counts = np.rint(v).astype(votes["votes"].dtype)
     valid = counts.sum(axis=-1, dtype=np.int64)
+    empty = valid == 0
+    if empty.any():
+        province = str(votes[dims.PROVINCE].values[np.flatnonzero(empty.any(axis=0))[0]])
+        raise SpecError(
+            f"scenario '{scenario.name}' leaves no vote at all in {province} in "
+            f"{int(empty.any(axis=1).sum())} of {len(valid)} samples, and a district cannot fill "
+            "its seats without votes; give the community a turnout factor above 0 instead",
+            file=spec.source_file,
+            where=f"key '{scenario.where}'",
+        )
     old = votes["valid_votes"].transpose(dims.SAMPLE, dims.PROVINCE).values
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(old > 0, valid / old, 1.0)

@@ -121,6 +121,12 @@ def test_boycott_removes_the_communitys_part_of_each_list(spec):
     assert half["votes"].values.tolist() == [[[100, 150, 50]]]
 
 
+def test_a_scenario_that_leaves_a_province_without_votes_is_refused(spec):
+    votes = vote_draws(np.array([[[100, 0, 50]]]))  # only lists of the majority
+    with pytest.raises(SpecError, match="leaves no vote at all in north in 1 of 1 samples"):
+        apply_scenario(votes, parse_scenario(spec, "b", {"boycott.majority": True}))
+
+
 def test_merge_and_split_move_votes_and_keep_the_total(spec):
     votes = vote_draws(np.array([[[100, 200, 50]], [[10, 0, 30]]]))
     merged = apply_scenario(votes, parse_scenario(spec, "m", {"merge.alpha": ["beta", "other"]}))
