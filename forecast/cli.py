@@ -123,7 +123,7 @@ def run(
     verbose: Verbose = False,
     quiet: Quiet = False,
 ) -> None:
-    """Run the whole forecast for a spec (and its [[scenario]] blocks); write the results and PDF."""
+    """Run the whole forecast for a spec (and its scenario blocks); write the results and PDF."""
     _run_and_write(spec_path, seed=seed, draws=draws, out=out, scheduler=scheduler, quiet=quiet)
 
 
@@ -145,10 +145,7 @@ def scenario(
 ) -> None:
     """Run scenarios beside the baseline on the fitted posterior (fitting only when none is saved).
 
-    The --set settings form one scenario, run with the spec's own [[scenario]] blocks. Keys:
-    turnout.<community> (factor), boycott.<community>, swing.<list> (share points), merge.<list>
-    (lists joining it), split.<list>.<to> (share), veto.<list>.<list> (true/false), and fields of
-    the post-fit sections (law., coalitions., formation., duration., risk.).
+    The --set settings form one scenario, run with the spec's own scenario blocks. Keys: turnout.<community> (factor), boycott.<community>, swing.<list> (share points), merge.<list> (lists joining it), split.<list>.<to> (share), veto.<list>.<list> (true/false), and fields of the post-fit sections (law., coalitions., formation., duration., risk.).
     """
     from forecast.errors import SpecError
     from forecast.scenarios import parse_assignments, parse_scenario
