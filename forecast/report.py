@@ -33,7 +33,7 @@ from forecast.dims import CHAIN, COALITION, COMMUNITY, DRAW, PARTY, PROVINCE
 from forecast.errors import ForecastError, SpecError
 from forecast.pipeline import ForecastResult
 from forecast.plots import fmt_p
-from forecast.results import summarise
+from forecast.results import largest_lists, settings_text, summarise
 from forecast.tables import write_atomic
 
 __all__ = [
@@ -474,12 +474,11 @@ def _provenance(data: xr.Dataset) -> list[dict[str, Any]]:
 def _scenario_section(details: Sequence[Mapping[str, Any]], names: Mapping[str, str], *, lists: int = 5) -> dict[str, Any]:
     """The scenarios beside the baseline: what each changes, the seats of the baseline's largest
     lists, and the government, premiership, delay and risk that follow."""
-    base = details[0]["lists"]
-    top = sorted(base, key=lambda p: -base[p]["seats_mean"])[:lists]
+    top = largest_lists(details, lists)
     items, seats, outcomes = [], [], []
     for h in details:
         label = h["scenario"].replace("_", " ")
-        changes = "; ".join(f"{k} = {json.dumps(v)}" for k, v in h["settings"].items())
+        changes = settings_text(h["settings"])
         items.append({"name": label, "description": h["description"], "changes": changes})
         seats.append([label, *(fmt_seats(*(h["lists"][p][k] for k in ("seats_median", "seats_lo90", "seats_hi90")))
                                for p in top)])

@@ -17,11 +17,12 @@ import xarray as xr
 from forecast import __version__, dims
 from forecast.errors import StoreError
 from forecast.pipeline import ForecastResult
+from forecast.scale import largest_share
 from forecast.spec import ForecastSpec
 from forecast.store import load_tree, save_tree
 from forecast.tables import write_atomic
 
-__all__ = ["RESULT_FILE", "SUMMARY_FILE", "SEATS_FILE", "scenario_rows", "summarise", "save_result", "load_result"]
+__all__ = ["RESULT_FILE", "SUMMARY_FILE", "SEATS_FILE", "largest_lists", "scenario_rows", "settings_text", "summarise", "save_result", "load_result"]
 
 RESULT_FILE = "result.nc"
 SUMMARY_FILE = "summary.json"
@@ -45,8 +46,7 @@ def _lists(seats: xr.Dataset, spec: ForecastSpec) -> list[dict[str, Any]]:
         q.party: f"{communities.get(q.community, q.community)} quota seats" for q in spec.law.quota
     }
     s = seats["seats"].transpose(dims.SAMPLE, dims.PARTY).values
-    top = s.max(axis=1, keepdims=True)
-    largest = (s == top) / (s == top).sum(axis=1, keepdims=True)  # ties share the honour
+    largest = largest_share(s)
     out = []
     for k, party in enumerate(seats[dims.PARTY].values):
         col = s[:, k]
@@ -118,16 +118,26 @@ def _provinces(result: ForecastResult) -> list[dict[str, Any]]:
     return out
 
 
+def largest_lists(found: list[dict[str, Any]], n: int) -> list[str]:
+    """The ``n`` lists with most seats on average in the first (baseline) scenario."""
+    base = found[0]["lists"]
+    return sorted(base, key=lambda p: -base[p]["seats_mean"])[:n]
+
+
+def settings_text(settings: dict[str, Any]) -> str:
+    """A scenario's settings as ``key = value`` text, values as TOML writes them."""
+    return "; ".join(f"{k} = {json.dumps(v)}" for k, v in settings.items())
+
+
 def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[str, Any]]:
     """One flat row per scenario for tables: seats of the baseline's largest lists, the likeliest
     government, the likeliest prime minister's list, the delay and the conflict risk."""
-    base = found[0]["lists"]
-    top = sorted(base, key=lambda p: -base[p]["seats_mean"])[:lists]
+    top = largest_lists(found, lists)
     rows = []
     for h in found:
         gov = h["coalitions"][0] if h["coalitions"] else {"label": "", "p_form": 0.0}
         pm, p_pm = next(iter(h["p_pm"].items()), ("", 0.0))
-        settings = "; ".join(f"{k} = {json.dumps(v)}" for k, v in h["settings"].items())
+        settings = settings_text(h["settings"])
         rows.append(
             {
                 "scenario": h["scenario"],

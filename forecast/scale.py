@@ -40,6 +40,7 @@ __all__ = [
     "chunk_seed",
     "coalition_stage",
     "headlines",
+    "largest_share",
     "predictive_inputs",
     "run_tasks",
     "votes_and_seats",
@@ -109,8 +110,7 @@ def votes_and_seats(
     index: int,
     start: int,
     stop: int,
-    keep_votes: bool = True,
-) -> tuple[xr.Dataset | None, xr.Dataset]:
+) -> tuple[xr.Dataset, xr.Dataset]:
     """One chunk's VoteDraws (under the scenario) and SeatDraws; samples numbered from ``start``."""
     spec = scenario.spec
     votes = simulate_votes(
@@ -125,9 +125,7 @@ def votes_and_seats(
         valid_votes=votes["valid_votes"],
         seed=chunk_seed(seed, ALLOCATE, index),
     )
-    if not keep_votes:
-        seats = seats[["seats"]]
-    return (votes if keep_votes else None), seats
+    return votes, seats
 
 
 def concat_samples(parts: Sequence[xr.Dataset]) -> xr.Dataset:
@@ -166,9 +164,9 @@ def _national_seats(
     start: int,
     stop: int,
 ) -> xr.Dataset:
-    return votes_and_seats(
-        post, data, scenario, seed=seed, index=index, start=start, stop=stop, keep_votes=False
-    )[1]
+    """One chunk's national seats only (what the coalition stages read)."""
+    seats = votes_and_seats(post, data, scenario, seed=seed, index=index, start=start, stop=stop)[1]
+    return seats[["seats"]]
 
 
 def _chunk_counts(
@@ -188,13 +186,11 @@ def _chunk_counts(
     table, risk = coalition_stage(seats, spec, seed=seed, index=index, candidates=candidates)
     s = seats["seats"].transpose(dims.SAMPLE, dims.PARTY).values.astype(np.int64)
     n = len(s)
-    top = s.max(axis=1, keepdims=True)
-    largest = (s == top) / (s == top).sum(axis=1, keepdims=True)  # ties share the honour
     days = table["formation_days"].values
     return {
         "n": n,
         "seat_hist": np.stack([np.bincount(col, minlength=spec.law.house_size + 1) for col in s.T]),
-        "largest": largest.sum(axis=0),
+        "largest": largest_share(s).sum(axis=0),
         "p_form": table["p_form"].values * n,
         "p_majority": table["p_majority"].values * n,
         "p_pm": table["p_pm"].values * n,
@@ -205,6 +201,12 @@ def _chunk_counts(
         "p_onset": risk["p_onset"].values * n,
         "p_onset_any": float(risk["p_onset_any"]) * n,
     }
+
+
+def largest_share(seats: np.ndarray) -> np.ndarray:
+    """Each list's share of being the largest in each sample (sample, list); ties share it."""
+    top = seats == seats.max(axis=1, keepdims=True)
+    return top / top.sum(axis=1, keepdims=True)
 
 
 def _hist_quantile(hist: np.ndarray, q: float) -> int:
