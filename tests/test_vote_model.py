@@ -166,5 +166,78 @@ def test_stacked_vote_likelihood_is_the_sum_of_each_elections_rows():
         voted = data["voted"].sel(election=election).values
         e = list(data["election"].values).index(election)
         w = model_inputs(data, spec)["electorate"][election] * voted * turnout[e]
-        expected += _dm_logp(counts, mask, w @ share / w.sum(), kappa_national)
+        expected += _dm_logp(counts, mask, w @ share / w.sum(), kappa_national[v])
     np.testing.assert_allclose(votes, expected, rtol=1e-10)
+
+
+def test_zero_sum_basis_is_pymcs_zero_sum_transform():
+    """The basis is orthonormal, sums to zero, and maps free values as PyMC's transform does."""
+    import pytensor.tensor as pt
+    from pymc.distributions.transforms import ZeroSumTransform
+
+    from forecast.vote_model import _zero_sum_basis
+
+    for k in (2, 3, 10, 18):
+        basis = _zero_sum_basis(k)
+        np.testing.assert_allclose(basis @ basis.T, np.eye(k - 1), atol=1e-12)
+        np.testing.assert_allclose(basis.sum(axis=1), 0.0, atol=1e-12)
+        free = np.random.default_rng(k).normal(size=k - 1)
+        pymc_values = ZeroSumTransform([0]).backward(pt.as_tensor(free)).eval()
+        np.testing.assert_allclose(free @ basis, pymc_values, atol=1e-12)
+
+
+def test_election_effects_sum_to_zero_where_measured_and_a_new_election_is_wider():
+    """Measured elections deviate from their mean; an unmeasured one is a new draw: sd sigma sqrt(1 + 1/n)."""
+    from forecast.vote_model import _election_effects
+
+    measured = np.array([True, True, False, True])
+    coords = {"election": ["a", "b", "target", "c"], "community": ["x", "y", "z"]}
+    with pm.Model(coords=coords):
+        national = pm.Deterministic("national", _election_effects("n", 0.5, measured, "election"), dims="election")
+        by_community = pm.Deterministic(
+            "by_community",
+            _election_effects("c", 2.0, measured, "election", extra=("community",)),
+            dims=("election", "community"),
+        )
+        prior = pm.sample_prior_predictive(20_000, random_seed=2).prior
+    seen = prior["national"].sel(election=["a", "b", "c"])
+    np.testing.assert_allclose(seen.sum("election"), 0.0, atol=1e-12)
+    np.testing.assert_allclose(float(prior["national"].sel(election="target").std()), 0.5 * np.sqrt(4 / 3), rtol=0.03)
+    grid = prior["by_community"]
+    np.testing.assert_allclose(grid.sum("community"), 0.0, atol=1e-12)
+    np.testing.assert_allclose(grid.sel(election=["a", "b", "c"]).sum("election"), 0.0, atol=1e-12)
+    # a zero-sum normal over 3 communities has sd sigma sqrt(1 - 1/3)
+    target_sd = float(grid.sel(election="target").std())
+    np.testing.assert_allclose(target_sd, 2.0 * np.sqrt(4 / 3) * np.sqrt(2 / 3), rtol=0.03)
+
+
+def test_national_noise_is_the_sum_of_the_provinces_noise():
+    """The national rows' concentration gives the variance of a weighted sum of province draws.
+
+    Within a factor 1.6 for every list above 5% (0.66-1.37 here): one concentration cannot
+    match every list exactly when their shares differ from province to province.
+    """
+    from forecast.vote_model import model_inputs
+
+    spec = load_spec(ROOT / "models" / "iraq_2010.toml")
+    data = ingest_election(spec)
+    model = build_model(data, spec)
+    past = model_inputs(data, spec)["vote_elections"]
+    names = ["kappa", "kappa_national", "turnout_all", *(f"past_share_{e}" for e in past)]
+    outputs = model.replace_rvs_by_values([model[n] for n in names])
+    fn = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore", point_fn=True)
+    kappa, kappa_national, turnout, *shares = fn(model.initial_point())
+    rng = np.random.default_rng(0)
+    for v, (election, share) in enumerate(zip(past, shares, strict=True)):
+        voted = data["voted"].sel(election=election).values
+        e = list(data["election"].values).index(election)
+        w = model_inputs(data, spec)["electorate"][election] * voted * turnout[e]
+        w = w / w.sum()
+        provinces = np.flatnonzero(w > 0)
+        draws = np.stack([rng.dirichlet(kappa[v] * share[p], size=40_000) for p in provinces], axis=1)
+        national = np.einsum("p,dpj->dj", w[provinces], draws)
+        mean = w @ share
+        dirichlet_var = mean * (1 - mean) / (kappa_national[v] + 1)
+        big = mean > 0.05  # lists with a national share worth the name
+        ratio = national.var(axis=0)[big] / dirichlet_var[big]
+        assert np.all((ratio > 0.6) & (ratio < 1.6)), (election, ratio)
