@@ -241,3 +241,16 @@ def test_national_noise_is_the_sum_of_the_provinces_noise():
         big = mean > 0.05  # lists with a national share worth the name
         ratio = national.var(axis=0)[big] / dirichlet_var[big]
         assert np.all((ratio > 0.6) & (ratio < 1.6)), (election, ratio)
+
+
+def test_one_measured_election_has_no_effect_of_its_own():
+    """With one measured election its effect is the mean itself (zero); a new one has sd sigma sqrt(2)."""
+    from forecast.vote_model import _election_effects
+
+    with pm.Model(coords={"election": ["a", "target"]}):
+        effect = pm.Deterministic(
+            "effect", _election_effects("n", 0.5, np.array([True, False]), "election"), dims="election"
+        )
+        prior = pm.sample_prior_predictive(20_000, random_seed=3).prior["effect"]
+    assert float(np.abs(prior.sel(election="a")).max()) == 0.0
+    np.testing.assert_allclose(float(prior.sel(election="target").std()), 0.5 * np.sqrt(2), rtol=0.03)
