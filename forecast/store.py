@@ -14,7 +14,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from forecast import __version__, lineage, vote_model
+from forecast import __version__, fit, lineage, priors, vote_model
 from forecast.errors import StoreError
 from forecast.spec import POST_FIT_SECTIONS, ForecastSpec, spec_hash
 from forecast.tables import write_atomic
@@ -26,7 +26,7 @@ ENGINE = "h5netcdf"
 
 
 def data_hash(spec: ForecastSpec, data: xr.Dataset, *, fit_only: bool = False) -> str:
-    """Hash of the spec, every data file the ingest read, and the model's source code.
+    """Hash of the spec, every data file the ingest read, and the source of the model and its fit.
 
     The model's code is part of the identity so that a posterior fitted by another version of
     the model is never reused, even between releases. ``fit_only`` leaves out the spec sections
@@ -35,7 +35,7 @@ def data_hash(spec: ForecastSpec, data: xr.Dataset, *, fit_only: bool = False) -
     """
     files = [spec.resolve(Path(p)) for p in json.loads(data.attrs["provenance"])]
     files += [f.with_name(f.stem + ".source.toml") for f in files]
-    code = [Path(m.__file__) for m in (vote_model, lineage)]
+    code = [Path(m.__file__) for m in (vote_model, priors, lineage, fit)]
     exclude = POST_FIT_SECTIONS if fit_only else frozenset()
     return spec_hash(spec, data_files=[f for f in files if f.exists()] + code, exclude=exclude)
 

@@ -22,20 +22,20 @@ from scipy.special import gammaln
 
 from forecast import dims
 from forecast.lineage import SOURCE, lineage_elections, lineage_weights
+from forecast.priors import (
+    BASE_FLOOR,
+    MIXED_CONCENTRATION,
+    community_affinity,
+    election_effects,
+    national_composition,
+    province_composition,
+    zero_sum_normal,
+)
 from forecast.spec import ForecastSpec
 
 __all__ = ["build_model", "model_inputs", "observed_cells", "VOTE_ELECTION"]
 
 VOTE_ELECTION = "vote_election"
-CELL = "cell"
-# Share of a province's people in the community its qualitative label names (judgement: the
-# labels name communities that dominate), and the concentration of the Dirichlet prior on the
-# mix of a province labelled mixed, centred on the national composition.
-LABEL_SHARE = 0.95
-MIXED_CONCENTRATION = 6.0
-# Floor on a list's community affinity, so a list with no base in a province is unlikely there,
-# not impossible.
-BASE_FLOOR = 0.02
 NEG = -1.0e3  # logit of an impossible lineage destination: exp underflows to exactly 0
 
 
@@ -48,49 +48,6 @@ def model_communities(data: xr.Dataset, spec: ForecastSpec) -> list[str]:
         str(c) for c in shares[dims.COMMUNITY].values if bool(np.isfinite(shares.sel({dims.COMMUNITY: c})).any())
     }
     return [c for c in spec.community_ids if c in named]
-
-
-def _national_composition(spec: ForecastSpec, communities: list[str]) -> np.ndarray:
-    """The communities' shares of the nation (spec: relative_size), renormalised over them."""
-    sizes = {c.id: c.relative_size for c in spec.community}
-    national = np.array([sizes[c] for c in communities])
-    return national / national.sum()
-
-
-def _composition(data: xr.Dataset, spec: ForecastSpec, communities: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Each province's community mix (province, community), and which provinces are mixed.
-
-    A published numeric estimate is used as it is (renormalised over the model's communities);
-    a qualitative majority label gives that community ``LABEL_SHARE`` and the rest in national
-    proportions; a province labelled mixed (or unlabelled) gets the national composition (the
-    communities' ``relative_size`` in the spec) as the centre of a weak Dirichlet prior, and its
-    mix is estimated.
-    """
-    shares = data["community_share"].sel({dims.COMMUNITY: communities}).values
-    labels = data["community_share"]["majority_community"].values
-    national = _national_composition(spec, communities)
-    mix = np.empty((data.sizes[dims.PROVINCE], len(communities)))
-    mixed = np.zeros(mix.shape[0], bool)
-    for i, row in enumerate(shares):
-        if np.isfinite(row).any():
-            mix[i] = np.nan_to_num(row) / np.nansum(row)
-        elif labels[i] in communities:
-            k = communities.index(labels[i])
-            rest = np.where(np.arange(len(communities)) == k, 0.0, national)
-            mix[i] = (1.0 - LABEL_SHARE) * rest / rest.sum()
-            mix[i, k] = LABEL_SHARE
-        else:
-            mix[i] = national
-            mixed[i] = True
-    return mix, mixed
-
-
-def _community_affinity(spec: ForecastSpec, communities: list[str]) -> np.ndarray:
-    """(community, party): each list's vote base in a community relative to its size."""
-    sizes = np.array([{c.id: c.relative_size for c in spec.community}[c] for c in communities])
-    base = np.array([[p.community_base.get(c, 0.0) for p in spec.party] for c in communities])
-    base = np.where(base.sum(axis=0) > 0, base / np.maximum(base.sum(axis=0), 1e-12), 1.0 / len(communities))
-    return base / sizes[:, None]
 
 
 def model_inputs(data: xr.Dataset, spec: ForecastSpec) -> dict[str, object]:
@@ -245,78 +202,6 @@ def _walk_matrix(n_steps: int, anchor: int) -> np.ndarray:
     return cum - cum[anchor]
 
 
-def _zero_sum_basis(k: int) -> np.ndarray:
-    """(k - 1, k): orthonormal rows orthogonal to the ones, each close to one coordinate.
-
-    The Householder reflection that PyMC's zero-sum transform applies: basis vector i is the
-    i-th unit vector less a constant, and the last coordinate takes up the sum. Near-unit
-    vectors keep each free value tied to one effect, as a diagonal mass matrix wants.
-    """
-    eye = np.eye(k - 1)
-    return np.hstack([eye - 1.0 / (np.sqrt(k) + k), np.full((k - 1, 1), -1.0 / np.sqrt(k))])
-
-
-def _zero_sum_normal(name: str, sigma, dims_: tuple[str, ...], n_zerosum_axes: int = 1):
-    """Normal effects over ``dims_`` that sum to zero over the last ``n_zerosum_axes`` dims.
-
-    The same distribution as ``pm.ZeroSumNormal`` (an isotropic normal projected onto the
-    zero-sum subspace, in the same coordinates), written as an iid normal ``{name}_basis`` on
-    an orthonormal basis of that subspace: one matrix product per axis, where PyMC's transform
-    adds about ten operations per axis to every gradient, which is what a gradient of this
-    small model costs. ``sigma`` may vary along the leading dims. Returns the effects, kept as
-    ``name``.
-    """
-    model = pm.modelcontext(None)
-    sizes = [len(model.coords[d]) for d in dims_]
-    lead = len(dims_) - n_zerosum_axes
-    effect = pm.Normal(f"{name}_basis", 0.0, sigma, shape=(*sizes[:lead], *(k - 1 for k in sizes[lead:])))
-    for axis in range(lead, len(dims_)):
-        basis = _zero_sum_basis(sizes[axis])
-        effect = pt.moveaxis(pt.tensordot(effect, basis, axes=[[axis], [0]]), -1, axis)
-    return pm.Deterministic(name, effect, dims=dims_)
-
-
-def _election_effects(name: str, sigma, measured: np.ndarray, dim: str, extra: tuple[str, ...] = ()):
-    """Effects of each election (dim, *extra) around the mean of the elections measured.
-
-    The elections the data measure deviate from their mean by effects that sum to zero over
-    them (and over ``extra``), centred: the data pin each of them down. An election without
-    data (the target) is a new draw from the same population, whose mean is known from n
-    measured elections only: scale ``sigma * sqrt(1 + 1/n)``, non-centred. Measuring effects
-    against that mean leaves no two parameters carrying the same sum (a level plus effects
-    free to shift against it is a ridge the sampler crawls along). The coords of the two
-    halves are ``{dim}_measured`` and ``{dim}_unmeasured``; the result is in ``dim`` order.
-    """
-    model = pm.modelcontext(None)
-    elections = np.asarray(model.coords[dim])
-    n = int(measured.sum())
-    parts, order = [], []
-    if n:
-        if f"{dim}_measured" not in model.coords:
-            model.add_coord(f"{dim}_measured", elections[measured])
-        inner = tuple(len(model.coords[d]) for d in extra)
-        if n == 1:  # nothing to deviate from the mean of one election
-            parts.append(pt.zeros((1, *inner)))
-        else:
-            parts.append(
-                _zero_sum_normal(f"{name}_effect", sigma, (f"{dim}_measured", *extra), 1 + len(extra))
-            )
-        order.extend(np.flatnonzero(measured))
-    if (~measured).any():
-        if f"{dim}_unmeasured" not in model.coords:
-            model.add_coord(f"{dim}_unmeasured", elections[~measured])
-        new = (f"{dim}_unmeasured", *extra)
-        offset = (
-            _zero_sum_normal(f"{name}_offset", 1.0, new, len(extra))
-            if extra
-            else pm.Normal(f"{name}_offset", 0, 1, dims=new)
-        )
-        parts.append(sigma * np.sqrt(1.0 + 1.0 / n if n else 1.0) * offset)
-        order.extend(np.flatnonzero(~measured))
-    stacked = pt.concatenate(parts, axis=0)
-    return stacked if order == sorted(order) else stacked[np.argsort(order)]
-
-
 def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
     """Build the turnout and vote-share model for the spec's target election.
 
@@ -356,7 +241,7 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
     with pm.Model(coords=coords, check_bounds=False) as model:
         # --- who lives where: each province's community mix (latent where unknown) ---------
         if communities:
-            known_mix, mixed = _composition(data, spec, communities)
+            known_mix, mixed = province_composition(data, spec, communities)
             mix = pt.as_tensor(known_mix)
             if mixed.any():
                 unknown = pm.Dirichlet(
@@ -369,14 +254,14 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
 
         # --- turnout ---------------------------------------------------------------------------
         # turnout_mu is the mean level of the elections with turnout data; effects are measured
-        # against it (see _election_effects).
+        # against it (see election_effects).
         turnout_mu = pm.Normal("turnout_mu", 0.5, 1.0)
         # elections differ in mobilisation nationwide ...
         election_sigma = pm.HalfNormal("turnout_election_sigma", pri.turnout_election_sigma)
-        election_turnout = _election_effects("turnout_election", election_sigma, measured, dims.ELECTION)
+        election_turnout = election_effects("turnout_election", election_sigma, measured, dims.ELECTION)
         # ... provinces differ persistently (security, registration, rurality) ...
         province_sigma = pm.HalfNormal("turnout_province_sigma", pri.turnout_province_sigma)
-        province_turnout = _zero_sum_normal("turnout_province_effect", province_sigma, (dims.PROVINCE,))
+        province_turnout = zero_sum_normal("turnout_province_effect", province_sigma, (dims.PROVINCE,))
         eta = turnout_mu + election_turnout[:, None] + province_turnout[None, :]
         # ... and a community can abstain or mobilise as a whole (the Sunni Arab boycott of
         # January 2005), moving every province in proportion to how many of its people live there.
@@ -385,13 +270,13 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
             # over the measured elections) and an election-specific part (a boycott). Both are
             # relative to the nation, whose level the election effect carries: they are centred
             # on the population-weighted mean of the communities.
-            community_level = _zero_sum_normal("turnout_community_level", pri.turnout_community_sigma, (dims.COMMUNITY,))
+            community_level = zero_sum_normal("turnout_community_level", pri.turnout_community_sigma, (dims.COMMUNITY,))
             community_sigma = pm.HalfNormal("turnout_community_sigma", pri.turnout_community_sigma)
-            community_shift = _election_effects(
+            community_shift = election_effects(
                 "turnout_community", community_sigma, measured, dims.ELECTION, extra=(dims.COMMUNITY,)
             )
             community = community_level[None, :] + community_shift
-            population = _national_composition(spec, communities)
+            population = national_composition(spec, communities)
             eta = eta + pt.dot(community - pt.dot(community, population)[:, None], mix.T)
         turnout_all = pm.Deterministic("turnout_all", pm.math.invlogit(eta), dims=(dims.ELECTION, dims.PROVINCE))
         seen = np.flatnonzero(np.isfinite(inp["turnout_obs"]))  # flat (election, province) cells
@@ -409,7 +294,7 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         # swings sum to zero over the lists (softmax sees only their differences): no list is
         # the fixed reference, which would tie every other list's level to how well that one
         # list is measured (the pooled 'other' is measured worst) ...
-        level0 = _zero_sum_normal("party_level", pri.share_party_sigma, (dims.PARTY,))
+        level0 = zero_sum_normal("party_level", pri.share_party_sigma, (dims.PARTY,))
         # ... then a national swing per list from election to election, shared by every
         # province (correlated errors), with variance growing with the years between them.
         # Non-centred: the data measure a past swing loosely (through a national result or two
@@ -421,9 +306,9 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
             steps.append(
                 swing_sigma
                 * np.sqrt(years[:-1])[:, None]
-                * _zero_sum_normal("swing_past_offset", 1.0, ("past_step", dims.PARTY))
+                * zero_sum_normal("swing_past_offset", 1.0, ("past_step", dims.PARTY))
             )
-        target_offset = _zero_sum_normal("swing_target_offset", 1.0, (dims.PARTY,))
+        target_offset = zero_sum_normal("swing_target_offset", 1.0, (dims.PARTY,))
         steps.append((swing_sigma * np.sqrt(years[-1]) * target_offset)[None, :])
         # Anchored at the latest past election, the best measured, and walked back in time to
         # earlier ones and forward to the target: the same random walk, a better geometry.
@@ -437,14 +322,14 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         province_effect = 0.0
         if communities:
             base_weight = pm.Normal("community_base_weight", 1.0, 0.5)
-            affinity = _community_affinity(spec, communities)  # (community, party)
+            affinity = community_affinity(spec, communities)  # (community, party)
             # centred over provinces, so that the weight moves where a list is strong, not its
             # national level (which the level carries)
             base = pt.log(pt.dot(mix, affinity) + BASE_FLOOR)
             province_effect = base_weight * (base - pt.mean(base, axis=0, keepdims=True))
         # ... and beyond them, a persistent province x list effect (non-centred, sums to zero).
         pp_sigma = pm.HalfNormal("province_party_sigma", pri.share_province_party_sigma)
-        pp_offset = _zero_sum_normal("province_party_offset", 1.0, (dims.PROVINCE, dims.PARTY), 2)
+        pp_offset = zero_sum_normal("province_party_offset", 1.0, (dims.PROVINCE, dims.PARTY), 2)
         province_effect = province_effect + pp_sigma * pp_offset
         # An election of another kind than the target (provincial councils vs parliament) measures
         # the lists' national standing with an offset of its own: local lists do better in local
@@ -452,18 +337,18 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         # scale is a prior (spec: priors.kind_sigma), and the target is forecast without it.
         other_kind = inp["other_kind"]
         if other_kind.any() and pri.kind_sigma > 0:
-            kind_offset = _zero_sum_normal("kind_offset", pri.kind_sigma, (dims.PARTY,))
+            kind_offset = zero_sum_normal("kind_offset", pri.kind_sigma, (dims.PARTY,))
             level = level + other_kind[:, None] * kind_offset[None, :]
         support = pt.special.softmax(level[:, None, :] + province_effect[None, :, :], axis=-1)
         pm.Deterministic("share", support[-1], dims=(dims.PROVINCE, dims.PARTY))
 
         # Province-level noise of an election's result around the support: Dirichlet-multinomial
         # concentration, shared across elections through a common median (the mean log
-        # concentration of the elections with province results; see _election_effects).
+        # concentration of the elections with province results; see election_effects).
         own = obs["kappa_index"][obs["kappa_index"] < len(past)]  # province rows, not national
         with_rows = np.isin(np.arange(len(vote_elections)), own)
         log_kappa_mu = pm.Normal("log_kappa_mu", pri.log_concentration_mu, 1.0)
-        log_kappa = log_kappa_mu + _election_effects("log_kappa", 0.5, with_rows, VOTE_ELECTION)
+        log_kappa = log_kappa_mu + election_effects("log_kappa", 0.5, with_rows, VOTE_ELECTION)
         kappa = pm.Deterministic("kappa", pt.exp(log_kappa), dims=VOTE_ELECTION)
         pm.Deterministic("kappa_target", kappa[-1])
 

@@ -90,14 +90,24 @@ def recovery(tmp_path_factory):
     (root / "data/toy/2005/votes.csv").write_text("\n".join(rows) + "\n")
     (root / "data/toy/2005/turnout.csv").write_text(
         "province,registered,valid,turnout_pct\n"
-        + "\n".join(f"{p},{2 * v},{v},50" for p, v in zip(["north", "centre", "south"], valid, strict=True))
+        + "\n".join(
+            f"{p},{2 * v},{v},50" for p, v in zip(["north", "centre", "south"], valid, strict=True)
+        )
         + "\n"
     )
     spec = load_spec(spec_path)
-    sampler = spec.sampler.model_copy(update={"draws": 300, "tune": 400, "chains": 2, "backend": "pymc"})
+    sampler = spec.sampler.model_copy(
+        update={"draws": 300, "tune": 400, "chains": 2, "backend": "pymc"}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tree = fit_model(build_model(ingest_election(spec), spec), sampler, seed=3, spec_hash="test", progress=False)
+        tree = fit_model(
+            build_model(ingest_election(spec), spec),
+            sampler,
+            seed=3,
+            spec_hash="test",
+            progress=False,
+        )
     return truth, tree
 
 
@@ -161,7 +171,9 @@ def test_stacked_vote_likelihood_is_the_sum_of_each_elections_rows():
     for v, (election, share) in enumerate(zip(past, shares, strict=True)):
         lists = [str(s) for s in model.coords[f"source_{election}"][:-1]]
         rows, counts, mask = observed_cells(data, election, lists)
-        expected += sum(_dm_logp(c, m, share[r], kappa[v]) for r, c, m in zip(rows, counts, mask, strict=True))
+        expected += sum(
+            _dm_logp(c, m, share[r], kappa[v]) for r, c, m in zip(rows, counts, mask, strict=True)
+        )
         counts, mask = _national_counts(data, election, lists)
         voted = data["voted"].sel(election=election).values
         e = list(data["election"].values).index(election)
@@ -175,10 +187,10 @@ def test_zero_sum_basis_is_pymcs_zero_sum_transform():
     import pytensor.tensor as pt
     from pymc.distributions.transforms import ZeroSumTransform
 
-    from forecast.vote_model import _zero_sum_basis
+    from forecast.priors import zero_sum_basis
 
     for k in (2, 3, 10, 18):
-        basis = _zero_sum_basis(k)
+        basis = zero_sum_basis(k)
         np.testing.assert_allclose(basis @ basis.T, np.eye(k - 1), atol=1e-12)
         np.testing.assert_allclose(basis.sum(axis=1), 0.0, atol=1e-12)
         free = np.random.default_rng(k).normal(size=k - 1)
@@ -188,21 +200,25 @@ def test_zero_sum_basis_is_pymcs_zero_sum_transform():
 
 def test_election_effects_sum_to_zero_where_measured_and_a_new_election_is_wider():
     """Measured elections deviate from their mean; an unmeasured one is a new draw: sd sigma sqrt(1 + 1/n)."""
-    from forecast.vote_model import _election_effects
+    from forecast.priors import election_effects
 
     measured = np.array([True, True, False, True])
     coords = {"election": ["a", "b", "target", "c"], "community": ["x", "y", "z"]}
     with pm.Model(coords=coords):
-        national = pm.Deterministic("national", _election_effects("n", 0.5, measured, "election"), dims="election")
+        national = pm.Deterministic(
+            "national", election_effects("n", 0.5, measured, "election"), dims="election"
+        )
         by_community = pm.Deterministic(
             "by_community",
-            _election_effects("c", 2.0, measured, "election", extra=("community",)),
+            election_effects("c", 2.0, measured, "election", extra=("community",)),
             dims=("election", "community"),
         )
         prior = pm.sample_prior_predictive(20_000, random_seed=2).prior
     seen = prior["national"].sel(election=["a", "b", "c"])
     np.testing.assert_allclose(seen.sum("election"), 0.0, atol=1e-12)
-    np.testing.assert_allclose(float(prior["national"].sel(election="target").std()), 0.5 * np.sqrt(4 / 3), rtol=0.03)
+    np.testing.assert_allclose(
+        float(prior["national"].sel(election="target").std()), 0.5 * np.sqrt(4 / 3), rtol=0.03
+    )
     grid = prior["by_community"]
     np.testing.assert_allclose(grid.sum("community"), 0.0, atol=1e-12)
     np.testing.assert_allclose(grid.sel(election=["a", "b", "c"]).sum("election"), 0.0, atol=1e-12)
@@ -234,7 +250,9 @@ def test_national_noise_is_the_sum_of_the_provinces_noise():
         w = model_inputs(data, spec)["electorate"][election] * voted * turnout[e]
         w = w / w.sum()
         provinces = np.flatnonzero(w > 0)
-        draws = np.stack([rng.dirichlet(kappa[v] * share[p], size=40_000) for p in provinces], axis=1)
+        draws = np.stack(
+            [rng.dirichlet(kappa[v] * share[p], size=40_000) for p in provinces], axis=1
+        )
         national = np.einsum("p,dpj->dj", w[provinces], draws)
         mean = w @ share
         dirichlet_var = mean * (1 - mean) / (kappa_national[v] + 1)
@@ -245,12 +263,16 @@ def test_national_noise_is_the_sum_of_the_provinces_noise():
 
 def test_one_measured_election_has_no_effect_of_its_own():
     """With one measured election its effect is the mean itself (zero); a new one has sd sigma sqrt(2)."""
-    from forecast.vote_model import _election_effects
+    from forecast.priors import election_effects
 
     with pm.Model(coords={"election": ["a", "target"]}):
         effect = pm.Deterministic(
-            "effect", _election_effects("n", 0.5, np.array([True, False]), "election"), dims="election"
+            "effect",
+            election_effects("n", 0.5, np.array([True, False]), "election"),
+            dims="election",
         )
         prior = pm.sample_prior_predictive(20_000, random_seed=3).prior["effect"]
     assert float(np.abs(prior.sel(election="a")).max()) == 0.0
-    np.testing.assert_allclose(float(prior.sel(election="target").std()), 0.5 * np.sqrt(2), rtol=0.03)
+    np.testing.assert_allclose(
+        float(prior.sel(election="target").std()), 0.5 * np.sqrt(2), rtol=0.03
+    )
