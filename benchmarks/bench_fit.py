@@ -94,7 +94,7 @@ def main() -> None:
             progress_bar=False,
         )
         secs = time.perf_counter() - t0
-        rows.append((f"nutpie ({draws} draws)", cold, warm, secs, *ess_stats(idata, free)))
+        rows.append((f"nutpie ({s.tune} tune + {draws} draws)", cold, warm, secs, *ess_stats(idata, free)))
         print(rows[-1], flush=True)
     # PyMC's NUTS is several times slower here: PYMC_DRAWS shortens its run (same tuning share,
     # same target_accept) so that ESS per second can still be compared.
@@ -109,7 +109,7 @@ def main() -> None:
         )
     total = time.perf_counter() - t0
     secs = float(idata.posterior.attrs.get("sampling_time", total))
-    rows.append((f"pymc ({s_pymc.draws} draws)", total - secs, float("nan"), secs, *ess_stats(idata, free)))
+    rows.append((f"pymc ({s_pymc.tune} tune + {s_pymc.draws} draws)", total - secs, float("nan"), secs, *ess_stats(idata, free)))
 
     header = (
         "| sampler | compile cold s | compile warm s | sampling s | ESS bulk min | ESS bulk median "
@@ -123,7 +123,7 @@ def main() -> None:
         )
     ratio = (rows[0][4] / rows[0][3]) / (rows[-1][4] / rows[-1][3])
     title = (
-        f"## Fit: {spec.election.id}, {s.chains} chains, {s.tune} tuning steps, "
+        f"## Fit: {spec.election.id}, {s.chains} chains, "
         f"target_accept {s.target_accept}, low-rank mass matrix {s.low_rank_mass_matrix} "
         f"({dt.date.today()}, {os.cpu_count()} cores, "
         f"load {os.getloadavg()[0]:.1f})"
