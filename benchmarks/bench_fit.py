@@ -89,12 +89,20 @@ def main() -> None:
     for draws in dict.fromkeys([s.draws, 1000]):
         t0 = time.perf_counter()
         idata = nutpie.sample(
-            compiled, draws=draws, tune=s.tune, chains=s.chains, cores=2, seed=s.seed,
-            target_accept=s.target_accept, low_rank_modified_mass_matrix=s.low_rank_mass_matrix,
+            compiled,
+            draws=draws,
+            tune=s.tune,
+            chains=s.chains,
+            cores=2,
+            seed=s.seed,
+            target_accept=s.target_accept,
+            low_rank_modified_mass_matrix=s.low_rank_mass_matrix,
             progress_bar=False,
         )
         secs = time.perf_counter() - t0
-        rows.append((f"nutpie ({s.tune} tune + {draws} draws)", cold, warm, secs, *ess_stats(idata, free)))
+        rows.append(
+            (f"nutpie ({s.tune} tune + {draws} draws)", cold, warm, secs, *ess_stats(idata, free))
+        )
         print(rows[-1], flush=True)
     # PyMC's NUTS is several times slower here: PYMC_DRAWS shortens its run (same tuning share,
     # same target_accept) so that ESS per second can still be compared.
@@ -104,12 +112,26 @@ def main() -> None:
     t0 = time.perf_counter()
     with build_model(data, spec):
         idata = pm.sample(
-            draws=s_pymc.draws, tune=s_pymc.tune, chains=s.chains, cores=2, random_seed=s.seed,
-            target_accept=s.target_accept, progressbar=False, compute_convergence_checks=False,
+            draws=s_pymc.draws,
+            tune=s_pymc.tune,
+            chains=s.chains,
+            cores=2,
+            random_seed=s.seed,
+            target_accept=s.target_accept,
+            progressbar=False,
+            compute_convergence_checks=False,
         )
     total = time.perf_counter() - t0
     secs = float(idata.posterior.attrs.get("sampling_time", total))
-    rows.append((f"pymc ({s_pymc.tune} tune + {s_pymc.draws} draws)", total - secs, float("nan"), secs, *ess_stats(idata, free)))
+    rows.append(
+        (
+            f"pymc ({s_pymc.tune} tune + {s_pymc.draws} draws)",
+            total - secs,
+            float("nan"),
+            secs,
+            *ess_stats(idata, free),
+        )
+    )
 
     header = (
         "| sampler | compile cold s | compile warm s | sampling s | ESS bulk min | ESS bulk median "

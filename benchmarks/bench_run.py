@@ -44,7 +44,11 @@ def main() -> None:
         "|---|---|" + "---|" * len(stages),
     ]
     for name, wall, timings in rows:
-        lines.append(f"| {name} | {wall:.1f} | " + " | ".join(f"{timings.get(s, 0):.1f}" for s in stages) + " |")
+        lines.append(
+            f"| {name} | {wall:.1f} | "
+            + " | ".join(f"{timings.get(s, 0):.1f}" for s in stages)
+            + " |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     with open(ROOT / "BENCHMARKS.md", "a", encoding="utf-8") as fh:

@@ -198,8 +198,10 @@ def main() -> None:
     district_seats = result["seats"].values[:, : votes.sizes["party"]]
     raw = votes.values
     rows: list[tuple[str, str, str, str]] = []
-    for name, func, n_subset in (("per-draw Python loop", loop_law, 300),
-                                 ("votelib components", votelib_law, 60)):
+    for name, func, n_subset in (
+        ("per-draw Python loop", loop_law, 300),
+        ("votelib components", votelib_law, 60),
+    ):
         subset = raw[:n_subset]
         start, start_cpu = time.perf_counter(), time.process_time()
         got = [func(subset[i], MAGNITUDES, pooled) for i in range(n_subset)]
@@ -208,8 +210,12 @@ def main() -> None:
         assert all(sum(g) + n_quota == law.house_size for g in got)
         assert (np.asarray(got) == district_seats[:n_subset]).all(), f"{name} disagrees"
         rows.append(
-            (f"{name} (on {n_subset} draws, extrapolated)", f"{n_subset / elapsed:,.0f}",
-             f"{n_subset / elapsed_cpu:,.0f}", "-")
+            (
+                f"{name} (on {n_subset} draws, extrapolated)",
+                f"{n_subset / elapsed:,.0f}",
+                f"{n_subset / elapsed_cpu:,.0f}",
+                "-",
+            )
         )
 
     big, big_magnitude = synthetic_votes(4 * args.draws, seed=7)
@@ -228,12 +234,16 @@ def main() -> None:
     }
     for kind in reversed(list(times)):
         wall, cpu = times[kind]
-        rows.insert(0, (
-            labels[kind], f"{args.draws / wall.min():,.0f}",
-            f"{args.draws / cpu.min():,.0f} (runs: {args.draws / cpu.max():,.0f} to "
-            f"{args.draws / cpu.min():,.0f})",
-            memory if kind == "auto" else "-",
-        ))
+        rows.insert(
+            0,
+            (
+                labels[kind],
+                f"{args.draws / wall.min():,.0f}",
+                f"{args.draws / cpu.min():,.0f} (runs: {args.draws / cpu.max():,.0f} to "
+                f"{args.draws / cpu.min():,.0f})",
+                memory if kind == "auto" else "-",
+            ),
+        )
 
     lines = [
         f"## Seat allocation, full Iraq 2010 law ({dt.date.today().isoformat()})",

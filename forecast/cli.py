@@ -39,7 +39,9 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="show debug messa
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="show warnings and errors only")]
 Scheduler = Annotated[
     str | None,
-    typer.Option(help="where post-fit chunks run: threads (default), sync, processes, or a dask scheduler address"),
+    typer.Option(
+        help="where post-fit chunks run: threads (default), sync, processes, or a dask scheduler address"
+    ),
 ]
 
 
@@ -52,7 +54,9 @@ def _command(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except ForecastError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper
@@ -100,7 +104,9 @@ def check_data(
 def seats(
     spec_path: SpecArg,
     votes: Annotated[Path, typer.Option("--votes", help="CSV: province,party,votes")],
-    out: Annotated[Path | None, typer.Option("--out", help="write the allocation here (CSV)")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="write the allocation here (CSV)")
+    ] = None,
     verbose: Verbose = False,
     quiet: Quiet = False,
 ) -> None:
@@ -133,7 +139,9 @@ def scenario(
     spec_path: Annotated[Path, typer.Argument(help="spec file")] = DEFAULT_SPEC,
     settings: Annotated[
         list[str] | None,
-        typer.Option("--set", help="KEY=VALUE, repeatable: turnout.<community>=0.5, swing.<list>=0.05, ..."),
+        typer.Option(
+            "--set", help="KEY=VALUE, repeatable: turnout.<community>=0.5, swing.<list>=0.05, ..."
+        ),
     ] = None,
     name: Annotated[str, typer.Option(help="name of the --set scenario")] = "what_if",
     seed: Annotated[int | None, typer.Option(help="random seed (default: the spec's)")] = None,
@@ -153,14 +161,26 @@ def scenario(
 
     spec = load_spec(spec_path)
     extra = (
-        [parse_scenario(spec, name, parse_assignments(settings), description="from the command line")]
+        [
+            parse_scenario(
+                spec, name, parse_assignments(settings), description="from the command line"
+            )
+        ]
         if settings
         else []
     )
     if not extra and not spec.scenario:
-        raise SpecError("no scenario: give --set KEY=VALUE or add [[scenario]] blocks", file=spec_path)
+        raise SpecError(
+            "no scenario: give --set KEY=VALUE or add [[scenario]] blocks", file=spec_path
+        )
     result = _run_and_write(
-        spec_path, seed=seed, draws=draws, out=out, scheduler=scheduler, quiet=quiet, scenarios=extra
+        spec_path,
+        seed=seed,
+        draws=draws,
+        out=out,
+        scheduler=scheduler,
+        quiet=quiet,
+        scenarios=extra,
     )
     if not quiet:
         console.print(_scenario_table(result.scenarios))
@@ -186,7 +206,13 @@ def _run_and_write(
     from forecast.results import save_result
 
     result = run_forecast(
-        spec, seed=seed, draws=draws, out_dir=out, progress=not quiet, scenarios=scenarios, scheduler=scheduler
+        spec,
+        seed=seed,
+        draws=draws,
+        out_dir=out,
+        progress=not quiet,
+        scenarios=scenarios,
+        scheduler=scheduler,
     )
     paths = save_result(result)
     pdf = render_report(result)
@@ -215,7 +241,9 @@ def _scenario_table(found: list[dict[str, Any]]) -> Any:
 @_command
 def report(
     result_dir: Annotated[Path, typer.Argument(help="folder of a finished run (has result.nc)")],
-    spec_path: Annotated[Path, typer.Option("--spec", help="spec the run was made with")] = DEFAULT_SPEC,
+    spec_path: Annotated[
+        Path, typer.Option("--spec", help="spec the run was made with")
+    ] = DEFAULT_SPEC,
     verbose: Verbose = False,
     quiet: Quiet = False,
 ) -> None:

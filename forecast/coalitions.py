@@ -185,9 +185,10 @@ def _screen_minimal_winning(w: np.ndarray, quota: int, max_parties: int) -> np.n
     for a in range(0, len(rows), chunk):
         x = rows[a : a + chunk].astype(signed)
         lo, hi = x[:, :low_bits], x[:, low_bits:]
-        excess = subset_sums(lo, dtype=signed)[:, None, :] + (
-            subset_sums(hi, dtype=signed) - signed(quota)
-        )[:, :, None]
+        excess = (
+            subset_sums(lo, dtype=signed)[:, None, :]
+            + (subset_sums(hi, dtype=signed) - signed(quota))[:, :, None]
+        )
         smallest = np.minimum(
             _subset_min(lo, dtype=signed)[:, None, :], _subset_min(hi, dtype=signed)[:, :, None]
         )
@@ -381,7 +382,10 @@ def coalition_candidates(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
     labels = ["+".join(sorted(ids[j] for j in np.flatnonzero(row))) for row in members]
     order = sorted(range(len(masks)), key=lambda c: (members[c].sum(), labels[c]))
     return xr.Dataset(
-        {"members": ((COALITION, PARTY), members[order]), "actor_lists": ((PARTY, LIST), actors["lists"].values)},
+        {
+            "members": ((COALITION, PARTY), members[order]),
+            "actor_lists": ((PARTY, LIST), actors["lists"].values),
+        },
         coords={COALITION: [labels[c] for c in order], PARTY: ids, LIST: actors[LIST].values},
         attrs={"house_size": house, "majority": quota, "mw_coverage": coverage},
     )

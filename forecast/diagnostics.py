@@ -31,7 +31,9 @@ RHAT_MAX = 1.01
 ESS_MIN = 400
 
 
-def convergence_summary(idata: az.InferenceData, var_names: list[str]) -> dict[str, float | int | bool]:
+def convergence_summary(
+    idata: az.InferenceData, var_names: list[str]
+) -> dict[str, float | int | bool]:
     """R-hat, bulk ESS and divergences over the free parameters of a fit.
 
     Parameters
@@ -52,7 +54,9 @@ def convergence_summary(idata: az.InferenceData, var_names: list[str]) -> dict[s
         ess = az.ess(idata, var_names=var_names, method="bulk")
     rhat_max, worst = max((float(rhat[v].max()), v) for v in rhat.data_vars)
     ess_min = min(float(ess[v].min()) for v in ess.data_vars)
-    divergences = int(idata.sample_stats["diverging"].sum()) if "diverging" in idata.sample_stats else 0
+    divergences = (
+        int(idata.sample_stats["diverging"].sum()) if "diverging" in idata.sample_stats else 0
+    )
     converged = bool(rhat_max < RHAT_MAX and ess_min > ESS_MIN)
     return {
         "rhat_max": round(rhat_max, 4),
@@ -82,9 +86,7 @@ def report_convergence(summary: dict[str, float | int | bool]) -> None:
         log.warning("%d divergent transitions", summary["divergences"])
 
 
-def predictive_coverage(
-    observed: np.ndarray, draws: np.ndarray, *, prob: float = 0.9
-) -> float:
+def predictive_coverage(observed: np.ndarray, draws: np.ndarray, *, prob: float = 0.9) -> float:
     """Share of observed values inside their central ``prob`` predictive interval.
 
     Parameters
@@ -101,8 +103,12 @@ def predictive_coverage(
 
 def stack_samples(ds: xr.Dataset) -> xr.Dataset:
     """Stack ``chain, draw`` into ``sample`` (an integer index), as downstream stages expect."""
-    out = ds.stack({dims.SAMPLE: (dims.CHAIN, dims.DRAW)}).drop_vars([dims.SAMPLE, dims.CHAIN, dims.DRAW])
-    out = out.assign_coords({dims.SAMPLE: np.arange(out.sizes[dims.SAMPLE])}).transpose(dims.SAMPLE, ...)
+    out = ds.stack({dims.SAMPLE: (dims.CHAIN, dims.DRAW)}).drop_vars(
+        [dims.SAMPLE, dims.CHAIN, dims.DRAW]
+    )
+    out = out.assign_coords({dims.SAMPLE: np.arange(out.sizes[dims.SAMPLE])}).transpose(
+        dims.SAMPLE, ...
+    )
     out.attrs["sample_dims"] = [dims.SAMPLE]
     return out
 
@@ -126,10 +132,14 @@ def vote_share_coverage(
 
     rng = np.random.default_rng(seed)
     post = stack_samples(posterior["posterior"].to_dataset())
-    pick = rng.choice(post.sizes[dims.SAMPLE], size=min(draws, post.sizes[dims.SAMPLE]), replace=False)
+    pick = rng.choice(
+        post.sizes[dims.SAMPLE], size=min(draws, post.sizes[dims.SAMPLE]), replace=False
+    )
     out = {}
     for v, election in enumerate(elections):
-        share = post[f"past_share_{election}"].isel({dims.SAMPLE: pick}).values  # (s, province, source)
+        share = (
+            post[f"past_share_{election}"].isel({dims.SAMPLE: pick}).values
+        )  # (s, province, source)
         kappa = post["kappa"].isel({dims.SAMPLE: pick}).values[:, v]
         sources = [str(x) for x in post[f"source_{election}"].values]
         rows, counts, mask = observed_cells(data, election, sources[:-1])
@@ -141,7 +151,9 @@ def vote_share_coverage(
         probs = probs / probs.sum(axis=-1, keepdims=True)
         n = counts.sum(axis=-1).astype(np.int64)
         gam = rng.gamma(np.maximum(kappa[:, None, None] * probs, 1e-12)) * mask[None]
-        sim = rng.multinomial(np.broadcast_to(n, gam.shape[:2]), gam / gam.sum(axis=-1, keepdims=True))
+        sim = rng.multinomial(
+            np.broadcast_to(n, gam.shape[:2]), gam / gam.sum(axis=-1, keepdims=True)
+        )
         sim_share = sim / n[None, :, None]
         obs_share = counts / n[:, None]
         lo, hi = np.quantile(sim_share, [0.05, 0.95], axis=0)
@@ -150,11 +162,15 @@ def vote_share_coverage(
     return out
 
 
-def turnout_coverage(posterior: xr.DataTree, data: xr.Dataset, *, seed: int, draws: int = 400) -> dict[str, float]:
+def turnout_coverage(
+    posterior: xr.DataTree, data: xr.Dataset, *, seed: int, draws: int = 400
+) -> dict[str, float]:
     """Share of observed turnout figures inside their 90% posterior predictive intervals."""
     rng = np.random.default_rng(seed)
     post = stack_samples(posterior["posterior"].to_dataset()[["turnout_all", "turnout_noise"]])
-    pick = rng.choice(post.sizes[dims.SAMPLE], size=min(draws, post.sizes[dims.SAMPLE]), replace=False)
+    pick = rng.choice(
+        post.sizes[dims.SAMPLE], size=min(draws, post.sizes[dims.SAMPLE]), replace=False
+    )
     post = post.isel({dims.SAMPLE: pick})
     eta = np.log(post["turnout_all"].values) - np.log1p(-post["turnout_all"].values)
     sim = eta + rng.normal(size=eta.shape) * post["turnout_noise"].values[:, None, None]

@@ -86,7 +86,9 @@ class StoreError(ForecastError):
     exit_code = 5
 
 
-EXIT_CODES = {cls.__name__: cls.exit_code for cls in (SpecError, DataError, ConvergenceError, StoreError)}
+EXIT_CODES = {
+    cls.__name__: cls.exit_code for cls in (SpecError, DataError, ConvergenceError, StoreError)
+}
 
 
 def did_you_mean(name: object, candidates: Iterable[object]) -> str:

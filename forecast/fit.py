@@ -68,7 +68,9 @@ def enable_compile_cache() -> None:
         return compiled, key
 
 
-def _sample(model: pm.Model, sampler: SamplerSpec, *, seed: int, backend: str, progress: bool) -> az.InferenceData:
+def _sample(
+    model: pm.Model, sampler: SamplerSpec, *, seed: int, backend: str, progress: bool
+) -> az.InferenceData:
     kwargs = dict(
         draws=sampler.draws,
         tune=sampler.tune,

@@ -43,7 +43,12 @@ PARTIES = (
     Column("family", text, required=False, allow_empty=True),
     *_META,
 )
-VOTES = (Column("province", slug), Column("party", slug), Column("votes", count, allow_empty=True), *_META)
+VOTES = (
+    Column("province", slug),
+    Column("party", slug),
+    Column("votes", count, allow_empty=True),
+    *_META,
+)
 TURNOUT = (
     Column("province", slug),
     Column("registered", count, allow_empty=True),
@@ -86,7 +91,9 @@ class ElectionTables:
     provenance: dict[str, Any] = field(default_factory=dict)
 
 
-def _table(path: Path, columns: tuple[Column, ...], key: tuple[str, ...], prov: dict[str, Any], root: Path):
+def _table(
+    path: Path, columns: tuple[Column, ...], key: tuple[str, ...], prov: dict[str, Any], root: Path
+):
     rows = read_table(path, columns, key=key)
     prov[str(path.relative_to(root)) if path.is_relative_to(root) else str(path)] = _jsonable(
         read_sidecar(path)
@@ -99,7 +106,12 @@ def _jsonable(meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_known(
-    path: Path, row: dict[str, Any], name: str, known: dict[str, Any] | list[str], what: str, where: str = ""
+    path: Path,
+    row: dict[str, Any],
+    name: str,
+    known: dict[str, Any] | list[str],
+    what: str,
+    where: str = "",
 ) -> None:
     if row[name] not in known:
         raise DataError(
@@ -130,7 +142,9 @@ def read_election_folder(
             _check_known(path, r, "province", provinces, "province")
     if results:
         path = folder / "parties.csv"
-        parties = {r["party"]: r["party_name"] for r in _table(path, PARTIES, ("party",), prov, root)}
+        parties = {
+            r["party"]: r["party_name"] for r in _table(path, PARTIES, ("party",), prov, root)
+        }
         path = folder / "votes.csv"
         if not path.exists() and not (folder / "national.csv").exists():
             raise DataError("an election folder needs votes.csv, national.csv or both", file=path)
@@ -162,14 +176,22 @@ def _check_turnout_row(path: Path, r: dict[str, Any]) -> None:
     where = f"row {r['_row']}"
     reg, voters, valid = r["registered"], r["voters"], r["valid"]
     if reg is not None and voters is not None and voters > reg:
-        raise DataError(f"voters {voters} exceed registered {reg}", file=path, where=where, field="voters")
+        raise DataError(
+            f"voters {voters} exceed registered {reg}", file=path, where=where, field="voters"
+        )
     if voters is not None and valid is not None and valid > voters:
-        raise DataError(f"valid {valid} exceed voters {voters}", file=path, where=where, field="valid")
+        raise DataError(
+            f"valid {valid} exceed voters {voters}", file=path, where=where, field="valid"
+        )
     if reg is not None and valid is not None and valid > reg:
-        raise DataError(f"valid {valid} exceed registered {reg}", file=path, where=where, field="valid")
+        raise DataError(
+            f"valid {valid} exceed registered {reg}", file=path, where=where, field="valid"
+        )
 
 
-def _check_votes_within_valid(path: Path, votes: list[dict[str, Any]], turnout: list[dict[str, Any]]) -> None:
+def _check_votes_within_valid(
+    path: Path, votes: list[dict[str, Any]], turnout: list[dict[str, Any]]
+) -> None:
     valid = {r["province"]: r["valid"] for r in turnout if r["valid"] is not None}
     totals: dict[str, int] = {}
     last_row: dict[str, int] = {}
@@ -192,7 +214,9 @@ def _read_provinces(spec: ForecastSpec, prov: dict[str, Any]) -> list[dict[str, 
     return _table(spec.resolve(spec.data.provinces), PROVINCES, ("province",), prov, spec.root)
 
 
-def _read_communities(spec: ForecastSpec, provinces: list[str], prov: dict[str, Any]) -> xr.DataArray | None:
+def _read_communities(
+    spec: ForecastSpec, provinces: list[str], prov: dict[str, Any]
+) -> xr.DataArray | None:
     if spec.data.communities is None:
         return None
     path = spec.resolve(spec.data.communities)
@@ -281,7 +305,11 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
             voted[e, p] = True
         for r in t.turnout:
             p = provinces.index(r["province"])
-            for arr, name in ((valid, "valid"), (registered, "registered"), (turnout_pct, "turnout_pct")):
+            for arr, name in (
+                (valid, "valid"),
+                (registered, "registered"),
+                (turnout_pct, "turnout_pct"),
+            ):
                 if r[name] is not None:
                     arr[e, p] = r[name]
             if r["valid"] is not None or r["turnout_pct"] is not None:
@@ -317,7 +345,10 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
             "party_name": (dims.PARTY, [party_names[k] for k in parties]),
             "bloc": (dims.PARTY, [blocs.get(k, "") for k in parties]),
             "is_target_party": (dims.PARTY, [k in blocs for k in parties]),
-            "election_date": (dims.ELECTION, [str(e.date) for e in spec.evidence] + [str(spec.election.date)]),
+            "election_date": (
+                dims.ELECTION,
+                [str(e.date) for e in spec.evidence] + [str(spec.election.date)],
+            ),
         },
         attrs={
             "target_election": spec.election.id,
@@ -336,7 +367,9 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
     return dims.check(ds, "ElectionData")
 
 
-def _check_target_magnitudes(spec: ForecastSpec, target: ElectionTables, provinces: list[str]) -> None:
+def _check_target_magnitudes(
+    spec: ForecastSpec, target: ElectionTables, provinces: list[str]
+) -> None:
     path = spec.resolve(spec.data.target) / "magnitude.csv"
     have = {r["province"]: r["seats"] for r in target.magnitude}
     for p in provinces:

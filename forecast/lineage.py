@@ -38,7 +38,9 @@ def past_lists(data: xr.Dataset, spec: ForecastSpec, election: str) -> list[str]
     d = data.sel({dims.ELECTION: election})
     stood = d["contested"].any(dims.PROVINCE).values | np.isfinite(d["national_votes"].values)
     rows = {r.source for r in spec.lineage if r.election == election}
-    return [str(p) for p, s in zip(data[dims.PARTY].values, stood, strict=True) if s and str(p) in rows]
+    return [
+        str(p) for p, s in zip(data[dims.PARTY].values, stood, strict=True) if s and str(p) in rows
+    ]
 
 
 def lineage_weights(data: xr.Dataset, spec: ForecastSpec, election: str) -> xr.Dataset:
@@ -95,7 +97,11 @@ def lineage_weights(data: xr.Dataset, spec: ForecastSpec, election: str) -> xr.D
     national = d["national_votes"].fillna(reported)
     weight = np.array([float(national.sel({dims.PARTY: s})) for s in sources[:-1]])
     total = float(d["national_valid"])
-    rest = total - weight.sum() if np.isfinite(total) and total > weight.sum() else REST_WEIGHT * weight.sum()
+    rest = (
+        total - weight.sum()
+        if np.isfinite(total) and total > weight.sum()
+        else REST_WEIGHT * weight.sum()
+    )
     weight = np.append(weight, rest)
     weight = weight / weight.sum()
     return xr.Dataset(

@@ -84,7 +84,10 @@ def _posterior(
             log.info("not reusing %s: %s", path, exc.message)
     model = build_model(data, spec)
     log.info(
-        "sampling %d chains x %d draws (%s)", spec.sampler.chains, spec.sampler.draws, spec.sampler.backend
+        "sampling %d chains x %d draws (%s)",
+        spec.sampler.chains,
+        spec.sampler.draws,
+        spec.sampler.backend,
     )
     tree = fit_model(model, spec.sampler, seed=seed, spec_hash=key, progress=progress)
     save_tree(tree, path)
@@ -140,7 +143,12 @@ def run_forecast(
     key = data_hash(spec, data)
     lap("ingest")
     posterior = _posterior(
-        spec, data, seed=seed, key=data_hash(spec, data, fit_only=True), out_dir=out_dir, progress=progress
+        spec,
+        data,
+        seed=seed,
+        key=data_hash(spec, data, fit_only=True),
+        out_dir=out_dir,
+        progress=progress,
     )
     checks = {
         "vote_share": vote_share_coverage(posterior, data, lineage_elections(spec), seed=seed + 6),
@@ -151,17 +159,30 @@ def run_forecast(
     chunks = run_tasks(
         votes_and_seats,
         {"post": predictive_inputs(posterior), "data": data, "scenario": baseline(spec)},
-        [{"seed": seed, "index": i, "start": a, "stop": b} for i, (a, b) in enumerate(chunk_bounds(n, chunk))],
+        [
+            {"seed": seed, "index": i, "start": a, "stop": b}
+            for i, (a, b) in enumerate(chunk_bounds(n, chunk))
+        ],
         scheduler=scheduler,
     )
     votes = concat_samples([v for v, _ in chunks])
     seats = concat_samples([s for _, s in chunks])
     lap("simulate and allocate")
-    table, risk = coalition_stage(seats, spec, seed=seed, index=0, candidates=coalition_candidates(seats, spec))
+    table, risk = coalition_stage(
+        seats, spec, seed=seed, index=0, candidates=coalition_candidates(seats, spec)
+    )
     power = power_indices(seats, spec)
     lap("coalitions and risk")
     found = (
-        headlines(posterior, data, [baseline(spec), *runs], seed=seed, samples=n, chunk=chunk, scheduler=scheduler)
+        headlines(
+            posterior,
+            data,
+            [baseline(spec), *runs],
+            seed=seed,
+            samples=n,
+            chunk=chunk,
+            scheduler=scheduler,
+        )
         if runs
         else []
     )

@@ -22,7 +22,17 @@ from forecast.spec import ForecastSpec
 from forecast.store import load_tree, save_tree
 from forecast.tables import write_atomic
 
-__all__ = ["RESULT_FILE", "SUMMARY_FILE", "SEATS_FILE", "largest_lists", "scenario_rows", "settings_text", "summarise", "save_result", "load_result"]
+__all__ = [
+    "RESULT_FILE",
+    "SUMMARY_FILE",
+    "SEATS_FILE",
+    "largest_lists",
+    "scenario_rows",
+    "settings_text",
+    "summarise",
+    "save_result",
+    "load_result",
+]
 
 RESULT_FILE = "result.nc"
 SUMMARY_FILE = "summary.json"
@@ -98,9 +108,13 @@ def _maybe(da: xr.DataArray, label: str) -> float | None:
 def _provinces(result: ForecastResult) -> list[dict[str, Any]]:
     votes = result.votes
     out = []
-    names = dict(zip(result.data[dims.PROVINCE].values, result.data["province_name"].values, strict=True))
+    names = dict(
+        zip(result.data[dims.PROVINCE].values, result.data["province_name"].values, strict=True)
+    )
     # the leading list among those that can win seats (pooled small lists cannot)
-    contenders = votes["votes"].drop_sel({dims.PARTY: list(result.spec.law.pooled)}, errors="ignore")
+    contenders = votes["votes"].drop_sel(
+        {dims.PARTY: list(result.spec.law.pooled)}, errors="ignore"
+    )
     lead = contenders.argmax(dims.PARTY).values  # (sample, province)
     parties = contenders[dims.PARTY].values
     for j, prov in enumerate(votes[dims.PROVINCE].values):
@@ -110,7 +124,9 @@ def _provinces(result: ForecastResult) -> list[dict[str, Any]]:
             {
                 "province": str(prov),
                 "name": str(names[prov]),
-                "turnout": {k_: round(v, 4) for k_, v in _interval(votes["turnout"].values[:, j]).items()},
+                "turnout": {
+                    k_: round(v, 4) for k_, v in _interval(votes["turnout"].values[:, j]).items()
+                },
                 "leading_list": str(parties[k]),
                 "p_leading": round(float(counts[k]), 4),
             }
@@ -131,7 +147,8 @@ def settings_text(settings: dict[str, Any]) -> str:
 
 def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[str, Any]]:
     """One flat row per scenario for tables: seats of the baseline's largest lists, the likeliest
-    government, the likeliest prime minister's list, the delay and the conflict risk."""
+    government, the likeliest prime minister's list, the delay and the conflict risk.
+    """
     top = largest_lists(found, lists)
     rows = []
     for h in found:
@@ -177,13 +194,20 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
         "majority": result.spec.law.majority_seats,
         "lists": _lists(result.seats, result.spec),
         "coalitions": _coalitions(table, risk),
-        "p_pm": {str(k): round(float(v), 4) for k, v in table["p_pm"].to_series().sort_values(ascending=False).items()},
+        "p_pm": {
+            str(k): round(float(v), 4)
+            for k, v in table["p_pm"].to_series().sort_values(ascending=False).items()
+        },
         "power_indices": {
             str(p): {
                 "banzhaf_mean": round(float(power["banzhaf_mean"].sel({dims.PARTY: p})), 4),
-                "shapley_shubik_mean": round(float(power["shapley_shubik_mean"].sel({dims.PARTY: p})), 4),
+                "shapley_shubik_mean": round(
+                    float(power["shapley_shubik_mean"].sel({dims.PARTY: p})), 4
+                ),
                 "p_most_pivotal": round(float(power["p_most_pivotal"].sel({dims.PARTY: p})), 4),
-                "banzhaf_per_seat_share": round(float(power["banzhaf_per_seat_share"].sel({dims.PARTY: p})), 3),
+                "banzhaf_per_seat_share": round(
+                    float(power["banzhaf_per_seat_share"].sel({dims.PARTY: p})), 3
+                ),
             }
             for p in power[dims.PARTY].values
         },
@@ -212,7 +236,11 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
             "sampler": str(post["sampler"]),
         },
         "ppc": result.checks,
-        **({"scenarios": scenario_rows(result.scenarios), "scenario_details": result.scenarios} if result.scenarios else {}),
+        **(
+            {"scenarios": scenario_rows(result.scenarios), "scenario_details": result.scenarios}
+            if result.scenarios
+            else {}
+        ),
         "timings_seconds": result.timings,
         "spec_hash": result.spec_hash,
         "seed": result.seed,
@@ -263,7 +291,9 @@ def load_result(out_dir: Path, spec: ForecastSpec, *, spec_hash: str) -> Forecas
         parts = {name: tree[name].to_dataset() for name in STAGES}
         fit = tree["fit"]
     except KeyError as exc:
-        raise StoreError(f"saved result lacks the {exc} stage", file=Path(out_dir) / RESULT_FILE) from None
+        raise StoreError(
+            f"saved result lacks the {exc} stage", file=Path(out_dir) / RESULT_FILE
+        ) from None
     for obj in parts.values():  # lists were stored as JSON text (netCDF attrs are flat)
         for key, value in list(obj.attrs.items()):
             if isinstance(value, str) and value.startswith("["):

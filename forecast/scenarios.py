@@ -78,7 +78,8 @@ def baseline(spec: ForecastSpec) -> Scenario:
 
 def parse_assignments(items: Iterable[str], *, where: str = "--set") -> dict[str, Any]:
     """``KEY=VALUE`` strings to a mapping; a value is read as TOML (``true``, ``0.2``, ``["a"]``)
-    and, failing that, kept as text."""
+    and, failing that, kept as text.
+    """
     out: dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
@@ -307,7 +308,8 @@ def apply_scenario(votes: xr.Dataset, scenario: Scenario) -> xr.Dataset:
 
 def _uniform_swing(v: np.ndarray, delta: np.ndarray) -> np.ndarray:
     """Add ``delta`` (NaN: no swing) to the swung lists' shares of every cell; the other lists
-    scale to fill the rest, and the cell's total is kept."""
+    scale to fill the rest, and the cell's total is kept.
+    """
     total = v.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(total > 0, v / total, 0.0)

@@ -44,12 +44,19 @@ def target_electorate(data: xr.Dataset, spec: ForecastSpec) -> xr.DataArray:
         )
     magnitude = target["magnitude"]
     out = spec.election.electorate * magnitude / magnitude.sum()
-    out.attrs["note"] = f"national electorate spread by district magnitude ({spec.election.electorate_source})"
+    out.attrs["note"] = (
+        f"national electorate spread by district magnitude ({spec.election.electorate_source})"
+    )
     return out
 
 
 def simulate_votes(
-    posterior: xr.DataTree, data: xr.Dataset, spec: ForecastSpec, *, seed: int, samples: int | None = None
+    posterior: xr.DataTree,
+    data: xr.Dataset,
+    spec: ForecastSpec,
+    *,
+    seed: int,
+    samples: int | None = None,
 ) -> xr.Dataset:
     """Draw the target election's votes.
 

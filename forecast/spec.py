@@ -100,7 +100,9 @@ class DataPaths(_Strict):
     """Data tables of the target election and of the country, relative to the project root."""
 
     provinces: Path = Field(description="CSV: province, province_name[, iso_3166_2]")
-    target: Path = Field(description="folder of the target election (magnitude.csv, electorate.csv)")
+    target: Path = Field(
+        description="folder of the target election (magnitude.csv, electorate.csv)"
+    )
     communities: Path | None = Field(
         default=None, description="CSV: province, community, share (gaps allowed)"
     )
@@ -148,7 +150,9 @@ class DistrictRule(_Strict):
         if self.method == "modified_sainte_lague" and self.first_divisor is None:
             raise ValueError("modified_sainte_lague needs first_divisor (e.g. 1.4, 1.6 or 1.7)")
         if self.method != "modified_sainte_lague" and self.first_divisor is not None:
-            raise ValueError(f"first_divisor only applies to modified_sainte_lague, not {self.method}")
+            raise ValueError(
+                f"first_divisor only applies to modified_sainte_lague, not {self.method}"
+            )
         lr_only = self.remainder != "largest_remainder" or self.quota_base != "qualifying"
         if lr_only and not self.method.endswith("_lr"):
             raise ValueError(
@@ -185,7 +189,8 @@ class ElectoralLaw(_Strict):
     )
     district: DistrictRule
     national_threshold: Share = Field(
-        default=0.0, description="share of national valid votes a list needs to win any district seat"
+        default=0.0,
+        description="share of national valid votes a list needs to win any district seat",
     )
     quota: tuple[QuotaSeats, ...] = ()
     compensatory: CompensatorySeats = CompensatorySeats(seats=0)
@@ -679,7 +684,10 @@ def _check_paths(spec: ForecastSpec, path: Path) -> None:
 
 
 def spec_hash(
-    spec: ForecastSpec, *, data_files: list[Path] | None = None, exclude: frozenset[str] = frozenset()
+    spec: ForecastSpec,
+    *,
+    data_files: list[Path] | None = None,
+    exclude: frozenset[str] = frozenset(),
 ) -> str:
     """A stable hash of the spec's content and, optionally, of the data files it reads.
 
@@ -687,7 +695,9 @@ def spec_hash(
     ``exclude`` leaves spec sections out (the posterior's identity ignores post-fit sections).
     """
     h = hashlib.sha256()
-    h.update(json.dumps(spec.model_dump(mode="json", exclude=set(exclude)), sort_keys=True).encode())
+    h.update(
+        json.dumps(spec.model_dump(mode="json", exclude=set(exclude)), sort_keys=True).encode()
+    )
     for f in sorted(data_files or []):
         h.update(f.name.encode())
         h.update(f.read_bytes())

@@ -41,7 +41,7 @@ def data_hash(spec: ForecastSpec, data: xr.Dataset, *, fit_only: bool = False) -
 
 
 def _netcdf_safe(tree: xr.DataTree) -> xr.DataTree:
-    """netCDF attrs hold numbers and strings: encode lists and dicts as JSON text."""
+    """NetCDF attrs hold numbers and strings: encode lists and dicts as JSON text."""
     tree = tree.copy()
     for node in tree.subtree:
         for obj in (node, *node.data_vars.values()):

@@ -164,7 +164,9 @@ def _parse_cell(col: Column, cell: str, path: Path, lineno: int) -> Any:
     if cell == "":
         if col.allow_empty:
             return None
-        raise DataError("cell is empty; a value is required", file=path, where=f"row {lineno}", field=col.name)
+        raise DataError(
+            "cell is empty; a value is required", file=path, where=f"row {lineno}", field=col.name
+        )
     if cell.lower() in _MISSING_WORDS and col.parse is not text:
         raise DataError(
             f"'{cell}' is not a value; leave the cell empty to mark a gap",
@@ -175,7 +177,9 @@ def _parse_cell(col: Column, cell: str, path: Path, lineno: int) -> Any:
     try:
         return col.parse(cell)
     except ValueError as exc:
-        raise DataError(f"{exc}, got '{cell}'", file=path, where=f"row {lineno}", field=col.name) from None
+        raise DataError(
+            f"{exc}, got '{cell}'", file=path, where=f"row {lineno}", field=col.name
+        ) from None
 
 
 def _read_text(path: Path) -> str:
@@ -219,7 +223,9 @@ def read_sidecar(path: Path) -> dict[str, Any]:
         raise DataError(f"not valid TOML: {exc}", file=side) from None
     missing = sorted(SIDECAR_KEYS - set(meta))
     if missing:
-        raise DataError(f"provenance keys missing: {', '.join(missing)}", file=side, field=missing[0])
+        raise DataError(
+            f"provenance keys missing: {', '.join(missing)}", file=side, field=missing[0]
+        )
     if not meta["sources"]:
         raise DataError("at least one source is required", file=side, field="sources")
     return meta

@@ -45,7 +45,9 @@ def model_communities(data: xr.Dataset, spec: ForecastSpec) -> list[str]:
         return []
     shares = data["community_share"]
     named = set(shares["majority_community"].values) | {
-        str(c) for c in shares[dims.COMMUNITY].values if bool(np.isfinite(shares.sel({dims.COMMUNITY: c})).any())
+        str(c)
+        for c in shares[dims.COMMUNITY].values
+        if bool(np.isfinite(shares.sel({dims.COMMUNITY: c})).any())
     }
     return [c for c in spec.community_ids if c in named]
 
@@ -56,7 +58,9 @@ def model_inputs(data: xr.Dataset, spec: ForecastSpec) -> dict[str, object]:
     vote_elections = lineage_elections(spec)
     dates = {e.id: e.date for e in spec.evidence} | {target: spec.election.date}
     steps = [*vote_elections, target]
-    years = np.array([(dates[b] - dates[a]).days / 365.25 for a, b in zip(steps[:-1], steps[1:], strict=True)])
+    years = np.array(
+        [(dates[b] - dates[a]).days / 365.25 for a, b in zip(steps[:-1], steps[1:], strict=True)]
+    )
     # Electorate weights for national totals: a parliamentary election's own magnitudes where
     # complete (apportioned by electorate: Dec 2005 by registered voters), else the target's.
     kinds = {e.id: e.kind for e in spec.evidence}
@@ -75,8 +79,10 @@ def model_inputs(data: xr.Dataset, spec: ForecastSpec) -> dict[str, object]:
         "electorate": electorate,
         "turnout_obs": turnout,
         "communities": model_communities(data, spec),
-        # past elections of another kind than the target (provincial vs parliamentary), and the target
-        "other_kind": np.array([kinds.get(e, spec.election.kind) != spec.election.kind for e in steps], dtype=float),
+        # past elections of another kind than the target (provincial vs parliamentary), then target
+        "other_kind": np.array(
+            [kinds.get(e, spec.election.kind) != spec.election.kind for e in steps], dtype=float
+        ),
     }
 
 
@@ -101,7 +107,9 @@ def observed_cells(data: xr.Dataset, election: str, lists: list[str]) -> tuple[n
     return rows, counts[rows], mask[rows]
 
 
-def _national_counts(data: xr.Dataset, election: str, lists: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _national_counts(
+    data: xr.Dataset, election: str, lists: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """National votes of the lists (+ all other lists, where the valid total is known) and mask."""
     d = data.sel({dims.ELECTION: election})
     votes = d["national_votes"].reindex({dims.PARTY: lists}).values
@@ -127,7 +135,9 @@ def _dm_conditional_logp(counts, mask, shares, kappa):
     unknown: the reported lists' counts given their sum are Dirichlet-multinomial with the
     renormalised shares. ``kappa`` is one concentration per row.
     """
-    const = float(np.sum(gammaln(counts.sum(axis=-1) + 1)) - np.sum(np.where(mask, gammaln(counts + 1), 0.0)))
+    const = float(
+        np.sum(gammaln(counts.sum(axis=-1) + 1)) - np.sum(np.where(mask, gammaln(counts + 1), 0.0))
+    )
     sel = pt.where(mask, shares, 0.0)
     alpha = kappa[:, None] * sel / pt.sum(sel, axis=-1, keepdims=True)
     alpha_safe = pt.where(mask, alpha, 1.0)
@@ -258,10 +268,14 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         turnout_mu = pm.Normal("turnout_mu", 0.5, 1.0)
         # elections differ in mobilisation nationwide ...
         election_sigma = pm.HalfNormal("turnout_election_sigma", pri.turnout_election_sigma)
-        election_turnout = election_effects("turnout_election", election_sigma, measured, dims.ELECTION)
+        election_turnout = election_effects(
+            "turnout_election", election_sigma, measured, dims.ELECTION
+        )
         # ... provinces differ persistently (security, registration, rurality) ...
         province_sigma = pm.HalfNormal("turnout_province_sigma", pri.turnout_province_sigma)
-        province_turnout = zero_sum_normal("turnout_province_effect", province_sigma, (dims.PROVINCE,))
+        province_turnout = zero_sum_normal(
+            "turnout_province_effect", province_sigma, (dims.PROVINCE,)
+        )
         eta = turnout_mu + election_turnout[:, None] + province_turnout[None, :]
         # ... and a community can abstain or mobilise as a whole (the Sunni Arab boycott of
         # January 2005), moving every province in proportion to how many of its people live there.
@@ -270,19 +284,32 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
             # over the measured elections) and an election-specific part (a boycott). Both are
             # relative to the nation, whose level the election effect carries: they are centred
             # on the population-weighted mean of the communities.
-            community_level = zero_sum_normal("turnout_community_level", pri.turnout_community_sigma, (dims.COMMUNITY,))
+            community_level = zero_sum_normal(
+                "turnout_community_level", pri.turnout_community_sigma, (dims.COMMUNITY,)
+            )
             community_sigma = pm.HalfNormal("turnout_community_sigma", pri.turnout_community_sigma)
             community_shift = election_effects(
-                "turnout_community", community_sigma, measured, dims.ELECTION, extra=(dims.COMMUNITY,)
+                "turnout_community",
+                community_sigma,
+                measured,
+                dims.ELECTION,
+                extra=(dims.COMMUNITY,),
             )
             community = community_level[None, :] + community_shift
             population = national_composition(spec, communities)
             eta = eta + pt.dot(community - pt.dot(community, population)[:, None], mix.T)
-        turnout_all = pm.Deterministic("turnout_all", pm.math.invlogit(eta), dims=(dims.ELECTION, dims.PROVINCE))
+        turnout_all = pm.Deterministic(
+            "turnout_all", pm.math.invlogit(eta), dims=(dims.ELECTION, dims.PROVINCE)
+        )
         seen = np.flatnonzero(np.isfinite(inp["turnout_obs"]))  # flat (election, province) cells
         observed = inp["turnout_obs"].ravel()[seen]
         turnout_noise = pm.HalfNormal("turnout_noise", 0.3)
-        pm.Normal("turnout_logit", eta.ravel()[seen], turnout_noise, observed=np.log(observed) - np.log1p(-observed))
+        pm.Normal(
+            "turnout_logit",
+            eta.ravel()[seen],
+            turnout_noise,
+            observed=np.log(observed) - np.log1p(-observed),
+        )
         pm.Deterministic("turnout", turnout_all[-1], dims=dims.PROVINCE)
 
         # --- vote share in target-list space ---------------------------------------------------
@@ -365,7 +392,9 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
             sources = list(lin[SOURCE].values)
             model.add_coord(f"source_{election}", sources)
             pm.Deterministic(
-                f"past_share_{election}", past_share[v, :, : len(sources)], dims=(dims.PROVINCE, f"source_{election}")
+                f"past_share_{election}",
+                past_share[v, :, : len(sources)],
+                dims=(dims.PROVINCE, f"source_{election}"),
             )
         # national shares: provinces weighted by electorate and modelled turnout where it voted
         voted = np.stack([data["voted"].sel({dims.ELECTION: e}).values for e in past])
@@ -386,8 +415,12 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         # The pooled small lists count in the rest, not one by one: every row's listed columns
         # exclude the last source.
         if len(obs["row"]):
-            table = pt.concatenate([past_share.reshape((-1, past_share.shape[-1])), national_share], axis=0)
+            table = pt.concatenate(
+                [past_share.reshape((-1, past_share.shape[-1])), national_share], axis=0
+            )
             shares = _with_rest(table[obs["row"]][:, :-1], obs["mask"])
             row_kappa = pt.concatenate([kappa[: len(past)], kappa_national])[obs["kappa_index"]]
-            pm.Potential("votes", _dm_conditional_logp(obs["counts"], obs["mask"], shares, row_kappa))
+            pm.Potential(
+                "votes", _dm_conditional_logp(obs["counts"], obs["mask"], shares, row_kappa)
+            )
     return model

@@ -100,13 +100,19 @@ def test_list_votes_above_valid_votes(toy_project):
 
 
 def test_duplicated_row(toy_project):
-    edit(data(toy_project, "2005/votes.csv"), "north,b_old,300\n", "north,b_old,300\nnorth,b_old,300\n")
+    edit(
+        data(toy_project, "2005/votes.csv"),
+        "north,b_old,300\n",
+        "north,b_old,300\nnorth,b_old,300\n",
+    )
     check(toy_project, "votes.csv", "row 4", "duplicate row", "first at row 3", code=DATA)
 
 
 def test_magnitudes_not_summing_to_house_size(toy_project):
     edit(data(toy_project, "2010/magnitude.csv"), "north,6", "north,9")
-    check(toy_project, "2010/magnitude.csv", "field 'seats'", "add up to 23", "leaves 20", code=DATA)
+    check(
+        toy_project, "2010/magnitude.csv", "field 'seats'", "add up to 23", "leaves 20", code=DATA
+    )
 
 
 def test_province_without_magnitude(toy_project):
@@ -121,7 +127,9 @@ def test_valid_above_registered(toy_project):
 
 def test_turnout_percentage_out_of_range(toy_project):
     edit(data(toy_project, "2005/turnout.csv"), ",52\n", ",152\n")
-    check(toy_project, "turnout.csv", "row 2", "field 'turnout_pct'", "between 0 and 100", code=DATA)
+    check(
+        toy_project, "turnout.csv", "row 2", "field 'turnout_pct'", "between 0 and 100", code=DATA
+    )
 
 
 def test_non_utf8_file(toy_project):
@@ -170,7 +178,9 @@ def test_community_shares_above_one(toy_project):
 
 def test_spec_typo_gets_a_hint(toy_project):
     edit(toy_project, "house_size = 24", "house_sise = 24")
-    check(toy_project, "toy_2010.toml", "key 'law.house_sise'", "did you mean 'house_size'", code=SPEC)
+    check(
+        toy_project, "toy_2010.toml", "key 'law.house_sise'", "did you mean 'house_size'", code=SPEC
+    )
 
 
 def test_unknown_method_name(toy_project):

@@ -121,8 +121,13 @@ def test_highest_votes_remainder_one_each_then_again():
     # valid 2000, 8 seats: quota 250; full quotas 2 and 1, five seats left: two rounds of one
     # each (4, 3), then the last to the list with most votes
     got = alloc(
-        [500, 400], 8, "hare_lr", threshold_quotas=1.0, quota_base="valid",
-        remainder="highest_votes", valid=2000,
+        [500, 400],
+        8,
+        "hare_lr",
+        threshold_quotas=1.0,
+        quota_base="valid",
+        remainder="highest_votes",
+        valid=2000,
     )
     assert got == [5, 3]
 
@@ -182,10 +187,10 @@ def test_leading_axes_and_per_row_magnitudes():
 
 def test_thin_entries_match_allocate_district():
     votes = np.array([[60, 25, 15]])
-    assert (largest_remainder(votes, 7, quota="droop") == alloc(
-        [60, 25, 15], 7, "droop_lr")).all()
-    assert (highest_averages(votes, 7, method="sainte_lague") == alloc(
-        [60, 25, 15], 7, "sainte_lague")).all()
+    assert (largest_remainder(votes, 7, quota="droop") == alloc([60, 25, 15], 7, "droop_lr")).all()
+    assert (
+        highest_averages(votes, 7, method="sainte_lague") == alloc([60, 25, 15], 7, "sainte_lague")
+    ).all()
 
 
 # --------------------------------------------------------------------------- properties
@@ -210,8 +215,13 @@ def test_seats_sum_to_magnitude(votes, seats, method):
 )
 def test_remainder_rules_sum_to_magnitude(votes, seats, remainder, base, extra, quotas):
     got = alloc(
-        votes, seats, "hare_lr", remainder=remainder, quota_base=base,
-        valid=sum(votes) + extra, threshold_quotas=quotas,
+        votes,
+        seats,
+        "hare_lr",
+        remainder=remainder,
+        quota_base=base,
+        valid=sum(votes) + extra,
+        threshold_quotas=quotas,
     )
     assert sum(got) == seats
 
@@ -312,8 +322,8 @@ def test_agrees_with_votelib(method):
 @pytest.mark.parametrize("method", ["dhondt", "hare_lr"])
 def test_agrees_with_votelib_with_threshold(method):
     share = Fraction(1, 20)
-    base = vprop.HighestAverages("d_hondt") if method == "dhondt" else vprop.LargestRemainder(
-        "hare"
+    base = (
+        vprop.HighestAverages("d_hondt") if method == "dhondt" else vprop.LargestRemainder("hare")
     )
     oracle = vcore.Conditioned(vthr.RelativeThreshold(share), base)
     compared = 0

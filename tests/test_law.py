@@ -234,12 +234,16 @@ def only_other_votes(n_sample: int = 40) -> xr.DataArray:
     return votes
 
 
-@pytest.mark.parametrize("rule", [
-    DistrictRule(method="dhondt"),
-    DistrictRule(method="hare_lr", threshold_quotas=1.0, quota_base="valid",
-                 remainder="vote_share"),
-    DistrictRule(method="sainte_lague", threshold=0.05),
-])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        DistrictRule(method="dhondt"),
+        DistrictRule(
+            method="hare_lr", threshold_quotas=1.0, quota_base="valid", remainder="vote_share"
+        ),
+        DistrictRule(method="sainte_lague", threshold=0.05),
+    ],
+)
 def test_pooled_lists_win_where_no_other_list_has_votes(rule):
     votes = only_other_votes()
     law = toy_law(district=rule, tie_rule="lottery", tie_seed=1)
@@ -291,10 +295,12 @@ def test_pooled_fallback_count_with_dask():
 ENGINE_RULES = [
     DistrictRule(method="hare_lr"),
     DistrictRule(method="droop_lr", threshold=0.05, quota_base="valid"),
-    DistrictRule(method="hare_lr", threshold_quotas=1.0, quota_base="valid",
-                 remainder="vote_share"),
-    DistrictRule(method="hare_lr", threshold_quotas=1.0, quota_base="valid",
-                 remainder="highest_votes"),
+    DistrictRule(
+        method="hare_lr", threshold_quotas=1.0, quota_base="valid", remainder="vote_share"
+    ),
+    DistrictRule(
+        method="hare_lr", threshold_quotas=1.0, quota_base="valid", remainder="highest_votes"
+    ),
     DistrictRule(method="droop_lr", remainder="vote_share"),
     DistrictRule(method="dhondt", threshold=0.1),
     DistrictRule(method="sainte_lague", threshold_quotas=0.5),
@@ -315,16 +321,19 @@ def test_compiled_engine_gives_the_numpy_seats(case):
     votes[cells[0], cells[1], :-1] = 0  # only the pooled list has votes here
     votes[cells[0], cells[1], -1] += 1
     da = xr.DataArray(
-        votes.astype(np.int32 if case % 2 else np.int64), dims=("sample", "province", "party"),
+        votes.astype(np.int32 if case % 2 else np.int64),
+        dims=("sample", "province", "party"),
         coords={"sample": np.arange(600), "province": provinces, "party": parties},
     )
-    magnitude = xr.DataArray(rng.integers(0, 12, 6), dims="province",
-                             coords={"province": provinces})
+    magnitude = xr.DataArray(
+        rng.integers(0, 12, 6), dims="province", coords={"province": provinces}
+    )
     law = ElectoralLaw(
         house_size=int(magnitude.sum()) + 3,
         district=ENGINE_RULES[case],
         compensatory=CompensatorySeats(
-            seats=3, method=("dhondt", "sainte_lague", "hare_lr")[case % 3],
+            seats=3,
+            method=("dhondt", "sainte_lague", "hare_lr")[case % 3],
             eligible=("all", "district_winners")[case % 2],
         ),
         national_threshold=(0.0, 0.08)[case % 2],
@@ -346,8 +355,14 @@ def test_compiled_engine_gives_the_numpy_seats(case):
 # seats, first 16 hex digits. Small vote numbers make many ties, settled by lottery and by
 # list order.
 PINNED = [
-    "5575f86c4d8935c0", "b1e9c4738a0fb31e", "e20de4b309c69284", "faa1721a270fa375",
-    "efb8b4b6c6ef2752", "421363b1471f2b60", "9692eb9eee770ddc", "a87bc0332e6fa555",
+    "5575f86c4d8935c0",
+    "b1e9c4738a0fb31e",
+    "e20de4b309c69284",
+    "faa1721a270fa375",
+    "efb8b4b6c6ef2752",
+    "421363b1471f2b60",
+    "9692eb9eee770ddc",
+    "a87bc0332e6fa555",
 ]
 
 
@@ -358,23 +373,27 @@ def pinned_case(case: int) -> tuple[xr.DataArray, xr.DataArray, ElectoralLaw]:
     votes = rng.integers(0, (6, 40, 2_000_000)[case % 3], (400, 5, 7))
     votes[:, :, 0] += 1
     da = xr.DataArray(
-        votes, dims=("sample", "province", "party"),
+        votes,
+        dims=("sample", "province", "party"),
         coords={"sample": np.arange(400), "province": provinces, "party": parties},
     )
     magnitude = xr.DataArray([9, 5, 3, 1, 14], dims="province", coords={"province": provinces})
     rules = [
         DistrictRule(method="dhondt"),
-        DistrictRule(method="hare_lr", threshold_quotas=1.0, quota_base="valid",
-                     remainder="vote_share"),
+        DistrictRule(
+            method="hare_lr", threshold_quotas=1.0, quota_base="valid", remainder="vote_share"
+        ),
         DistrictRule(method="sainte_lague", threshold=0.05),
         DistrictRule(method="droop_lr", remainder="highest_votes", quota_base="valid"),
     ]
     law = ElectoralLaw(
-        house_size=37, district=rules[case % 4],
+        house_size=37,
+        district=rules[case % 4],
         quota=(QuotaSeats(community="c", party="c_quota", seats=1, province="p1", source="t"),),
         compensatory=CompensatorySeats(seats=4, method="dhondt"),
         national_threshold=(0.0, 0.06)[case % 2],
-        tie_rule=("lottery", "list_order")[case // 2 % 2], tie_seed=7 + case,
+        tie_rule=("lottery", "list_order")[case // 2 % 2],
+        tie_seed=7 + case,
     )
     return da, magnitude, law
 

@@ -22,7 +22,9 @@ from forecast.store import load_tree, save_tree
 def tiny_tree(spec_hash: str = "abc", seed: int = 1) -> xr.DataTree:
     posterior = xr.Dataset({"x": (("chain", "draw"), np.arange(6.0).reshape(2, 3))})
     tree = xr.DataTree.from_dict({"/posterior": posterior})
-    tree.attrs.update({"spec_hash": spec_hash, "seed": seed, "forecast_version": __version__, "free": ["x"]})
+    tree.attrs.update(
+        {"spec_hash": spec_hash, "seed": seed, "forecast_version": __version__, "free": ["x"]}
+    )
     return tree
 
 
@@ -34,7 +36,8 @@ def test_round_trip_keeps_values_and_identity(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "field"), [({"spec_hash": "other"}, "spec_hash"), ({"spec_hash": "abc", "seed": 2}, "seed")]
+    ("kwargs", "field"),
+    [({"spec_hash": "other"}, "spec_hash"), ({"spec_hash": "abc", "seed": 2}, "seed")],
 )
 def test_a_result_for_another_spec_or_seed_is_refused(tmp_path, kwargs, field):
     path = save_tree(tiny_tree(), tmp_path / "p.nc")
@@ -74,7 +77,9 @@ def counted_sampling(monkeypatch):
     return calls
 
 
-def test_the_pipeline_reuses_its_posterior_and_refits_for_another_seed(toy_project, tmp_path, counted_sampling):
+def test_the_pipeline_reuses_its_posterior_and_refits_for_another_seed(
+    toy_project, tmp_path, counted_sampling
+):
     spec = load_spec(toy_project)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

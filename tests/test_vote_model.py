@@ -1,4 +1,4 @@
-"""The vote and turnout model: its graph, its data handling, and one real fit that recovers truth."""
+"""The vote and turnout model: its graph, its data handling, one real fit that recovers truth."""
 
 from __future__ import annotations
 
@@ -199,16 +199,16 @@ def test_zero_sum_basis_is_pymcs_zero_sum_transform():
 
 
 def test_election_effects_sum_to_zero_where_measured_and_a_new_election_is_wider():
-    """Measured elections deviate from their mean; an unmeasured one is a new draw: sd sigma sqrt(1 + 1/n)."""
+    """Measured elections deviate from their mean; a new one has sd sigma sqrt(1 + 1/n)."""
     from forecast.priors import election_effects
 
     measured = np.array([True, True, False, True])
     coords = {"election": ["a", "b", "target", "c"], "community": ["x", "y", "z"]}
     with pm.Model(coords=coords):
-        national = pm.Deterministic(
+        pm.Deterministic(
             "national", election_effects("n", 0.5, measured, "election"), dims="election"
         )
-        by_community = pm.Deterministic(
+        pm.Deterministic(
             "by_community",
             election_effects("c", 2.0, measured, "election", extra=("community",)),
             dims=("election", "community"),
@@ -262,11 +262,11 @@ def test_national_noise_is_the_sum_of_the_provinces_noise():
 
 
 def test_one_measured_election_has_no_effect_of_its_own():
-    """With one measured election its effect is the mean itself (zero); a new one has sd sigma sqrt(2)."""
+    """One measured election is the mean itself (effect zero); a new one has sd sigma sqrt(2)."""
     from forecast.priors import election_effects
 
     with pm.Model(coords={"election": ["a", "target"]}):
-        effect = pm.Deterministic(
+        pm.Deterministic(
             "effect",
             election_effects("n", 0.5, np.array([True, False]), "election"),
             dims="election",

@@ -153,7 +153,12 @@ class _Ties:
     def take(self, kept: np.ndarray) -> _Ties:
         """The same ties for the block's lists ``kept``."""
         return _Ties(
-            self.lotteries, self.districts, self.cols[kept], self.width, self.n, self.row_ids,
+            self.lotteries,
+            self.districts,
+            self.cols[kept],
+            self.width,
+            self.n,
+            self.row_ids,
             self.offset,
         )
 
@@ -333,8 +338,15 @@ def _lr_block(
     left = m - seats.sum(axis=0)
     if remainder == "vote_share":  # the seats left are shared again among qualifying lists
         seats += _lr_block(
-            ve, eligible, left, valid, qualifying, quota="hare", remainder="largest_remainder",
-            quota_base="qualifying", ties=ties,
+            ve,
+            eligible,
+            left,
+            valid,
+            qualifying,
+            quota="hare",
+            remainder="largest_remainder",
+            quota_base="qualifying",
+            ties=ties,
         )
         return seats
     frac = np.subtract(frac, seats, dtype=np.float32)  # the remainders as fractions of a quota
@@ -348,6 +360,7 @@ def _lr_block(
     if remainder == "highest_votes":
         chosen = _top_settled(ve, extra, eligible, None, ties)
     else:
+
         def exact(rows: np.ndarray) -> np.ndarray:
             return ve[:, rows] * _at(num, rows) - seats[:, rows] * _at(den, rows)
 
@@ -557,7 +570,9 @@ def allocate_district(
     for start in range(0, len(rows), _CHUNK):
         part = slice(start, start + _CHUNK)
         allocate_batch(
-            rows[part], m[part], rule,
+            rows[part],
+            m[part],
+            rule,
             valid=None if total is None else total[part],
             allowed=None if ok is None else ok[part],
             lottery=None if lottery is None else lottery.subset(np.arange(len(rows))[part]),
@@ -647,12 +662,22 @@ def allocate_batch(
         cand &= allowed.any(axis=0) if allowed.ndim == 2 else allowed
     cols = np.flatnonzero(cand)
     ok = _gather(allowed, cols) > 0 if allowed is not None and allowed.ndim == 2 else None
-    ties = _Ties(None if lottery is None else (lottery,), np.zeros(1, int), cols[:, None],
-                 len(rows), n)
+    ties = _Ties(
+        None if lottery is None else (lottery,), np.zeros(1, int), cols[:, None], len(rows), n
+    )
     if compiled and np.ndim(m) == 0 and cols.size:  # one district: one run of rows
         empty = _block_compiled(
-            _gather(rows, cols), cols[:, None], total[:, None], np.zeros(1, dtype=np.int64), 0,
-            np.full(1, float(m)), rule, allowed=ok, n=n, ties=ties, out=out[None],
+            _gather(rows, cols),
+            cols[:, None],
+            total[:, None],
+            np.zeros(1, dtype=np.int64),
+            0,
+            np.full(1, float(m)),
+            rule,
+            allowed=ok,
+            n=n,
+            ties=ties,
+            out=out[None],
         )
     else:
         kept, seats, empty = _allocate_block(
@@ -765,14 +790,28 @@ def allocate_provinces(
             ties = _Ties(lotteries, where, cols, width, n, offset=first)
             if compiled:
                 empty = _block_compiled(
-                    block, cols, valid, where, first, mf, rule, allowed=ok, n=n, ties=ties,
+                    block,
+                    cols,
+                    valid,
+                    where,
+                    first,
+                    mf,
+                    rule,
+                    allowed=ok,
+                    n=n,
+                    ties=ties,
                     out=out,
                 )
             else:
                 kept, seats, empty = _allocate_block(
-                    block, np.repeat(m[where].astype(np.float64), width),
-                    valid[where, part].reshape(-1), bar[where, part].reshape(-1), rule,
-                    allowed=ok, n=n, ties=ties,
+                    block,
+                    np.repeat(m[where].astype(np.float64), width),
+                    valid[where, part].reshape(-1),
+                    bar[where, part].reshape(-1),
+                    rule,
+                    allowed=ok,
+                    n=n,
+                    ties=ties,
                 )
                 if kept.size:
                     seats = seats.reshape(len(kept), g, width)
@@ -786,10 +825,15 @@ def allocate_provinces(
             for j in np.unique(run):
                 p = int(where[j])
                 lost = _lift_threshold(
-                    votes[:, p], int(m[p]), valid[:, p] if compiled else valid[p],
+                    votes[:, p],
+                    int(m[p]),
+                    valid[:, p] if compiled else valid[p],
                     None if allowed is None else allowed.T,
-                    first + at[run == j], out[p], rule,
-                    None if lotteries is None else lotteries[p], strict,
+                    first + at[run == j],
+                    out[p],
+                    rule,
+                    None if lotteries is None else lotteries[p],
+                    strict,
                 )
                 if lost.size:
                     missing.append((p, lost))
@@ -867,13 +911,23 @@ def _block_compiled(
     width = block.shape[1] // len(where)
     status = np.zeros(block.shape[1], dtype=np.int8)
     common = (
-        block, valid, where.astype(np.int64), first, m, _limits(rule),
+        block,
+        valid,
+        where.astype(np.int64),
+        first,
+        m,
+        _limits(rule),
         _ALL_ALLOWED if allowed is None else np.ascontiguousarray(allowed),
     )
     if rule.method in LR_METHODS:
         _compiled("_lr_rows")(
-            *common, rule.method == "hare_lr", _LR_REMAINDER[rule.remainder],
-            rule.quota_base == "valid", cols, out, status,
+            *common,
+            rule.method == "hare_lr",
+            _LR_REMAINDER[rule.remainder],
+            rule.quota_base == "valid",
+            cols,
+            out,
+            status,
         )
     else:
         _compiled("_divisor_rows")(
@@ -885,9 +939,13 @@ def _block_compiled(
         total = valid[first + at, where[run]].astype(np.float64)
         mt = m[where[run]]
         kept, seats, _ = _allocate_block(
-            block[:, tied].astype(np.float64), mt, total,
+            block[:, tied].astype(np.float64),
+            mt,
+            total,
             _bar(mt, total, rule.threshold, rule.threshold_quotas),
-            rule, allowed=None if allowed is None else allowed[:, tied], n=n,
+            rule,
+            allowed=None if allowed is None else allowed[:, tied],
+            n=n,
             ties=ties.rows(tied),
         )
         if seats is not None:
@@ -903,7 +961,8 @@ def _limits(rule: object) -> tuple[float, float, float, float]:
     share = _ratio(rule.threshold, "threshold share") if rule.threshold > 0 else (0, 1)
     quotas = (
         _ratio(rule.threshold_quotas, "threshold in quotas")
-        if rule.threshold_quotas > 0 else (0, 1)
+        if rule.threshold_quotas > 0
+        else (0, 1)
     )
     return float(share[0]), float(share[1]), float(quotas[0]), float(quotas[1])
 
@@ -931,7 +990,8 @@ def national_and_max(votes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _national_rows(votes: np.ndarray, national: np.ndarray, list_max: np.ndarray) -> None:
     """Sum ``votes`` over provinces into ``national`` and take maxima over rows into
-    ``list_max`` (zeros on entry); compiled by :func:`_compiled`."""
+    ``list_max`` (zeros on entry); compiled by :func:`_compiled`.
+    """
     rows, provinces, parties = votes.shape
     for s in range(rows):
         for j in range(parties):
@@ -1060,7 +1120,9 @@ def _lr_rows(
     rule), 2 no qualifying list.
     """
     k, width = block.shape
-    mr, vr, qual, count, share = _qualify_rows(block, where, valid, first, m, limits, allowed, status)
+    mr, vr, qual, count, share = _qualify_rows(
+        block, where, valid, first, m, limits, allowed, status
+    )
     seats = np.zeros((k, width))
     num = np.empty(width)
     den = np.empty(width)
@@ -1184,7 +1246,9 @@ def _divisor_rows(
     whole numbers below 2**53 are equal as floats exactly when they are equal as fractions.
     """
     k, width = block.shape
-    mr, vr, qual, count, share = _qualify_rows(block, where, valid, first, m, limits, allowed, status)
+    mr, vr, qual, count, share = _qualify_rows(
+        block, where, valid, first, m, limits, allowed, status
+    )
     seats = np.zeros((k, width))
     # Lower bound at a whole-number divisor, as in _divisor_block (rows that overshoot retry
     # with more slack, and finally with the safe divisor T / (c2 (M - k))).
@@ -1328,14 +1392,24 @@ def _allocate_block(
     ties = ties.take(kept)
     if rule.method in LR_METHODS:
         seats = _lr_block(
-            block, eligible, mf, total, qualifying,
-            quota="hare" if rule.method == "hare_lr" else "droop", remainder=rule.remainder,
-            quota_base=rule.quota_base, ties=ties,
+            block,
+            eligible,
+            mf,
+            total,
+            qualifying,
+            quota="hare" if rule.method == "hare_lr" else "droop",
+            remainder=rule.remainder,
+            quota_base=rule.quota_base,
+            ties=ties,
         )
     else:
         seats = _divisor_block(
-            block, eligible, mf, qualifying,
-            divisors=_divisors(rule.method, rule.first_divisor), ties=ties,
+            block,
+            eligible,
+            mf,
+            qualifying,
+            divisors=_divisors(rule.method, rule.first_divisor),
+            ties=ties,
         )
     return kept, seats, empty
 
@@ -1399,9 +1473,13 @@ def _lift_threshold(
         lifted = _Rule(rule.method, rule.first_divisor, 0.0, 0.0, rule.remainder, rule.quota_base)
         seats = np.zeros((sub.shape[1], lift.size), dtype=out.dtype)
         allocate_batch(
-            sub[lift], np.broadcast_to(m, total.shape)[empty[lift]], lifted,
-            valid=total[empty[lift]], allowed=ok[lift],
-            lottery=None if lottery is None else lottery.subset(empty[lift]), out=seats,
+            sub[lift],
+            np.broadcast_to(m, total.shape)[empty[lift]],
+            lifted,
+            valid=total[empty[lift]],
+            allowed=ok[lift],
+            lottery=None if lottery is None else lottery.subset(empty[lift]),
+            out=seats,
         )
         out[:, empty[lift]] = seats
     return empty[~voted]
@@ -1435,8 +1513,14 @@ def largest_remainder(
     np.ndarray of int, dims (..., party)
     """
     return allocate_district(
-        votes, seats, method="hare_lr" if quota == "hare" else "droop_lr", remainder=remainder,
-        quota_base=quota_base, valid=valid, allowed=allowed, lottery=lottery,
+        votes,
+        seats,
+        method="hare_lr" if quota == "hare" else "droop_lr",
+        remainder=remainder,
+        quota_base=quota_base,
+        valid=valid,
+        allowed=allowed,
+        lottery=lottery,
     )
 
 

@@ -153,8 +153,14 @@ def allocate_seats(
         output_core_dims=[[dims.PROVINCE, dims.PARTY]] + [[dims.PARTY]] * 3 + [[]],
         exclude_dims={dims.PARTY},
         kwargs={
-            "law": law, "pooled": pooled, "quota": quota, "seed": seed, "chunk": chunk,
-            "small": small, "provinces": tuple(provinces), "compiled": engine == "compiled",
+            "law": law,
+            "pooled": pooled,
+            "quota": quota,
+            "seed": seed,
+            "chunk": chunk,
+            "small": small,
+            "provinces": tuple(provinces),
+            "compiled": engine == "compiled",
         },
         dask="parallelized",
         output_dtypes=[small, seat_type, seat_type, seat_type, np.int16],
@@ -197,8 +203,13 @@ def _count(
     inputs = [votes, magnitude] + ([] if valid_votes is None else [valid_votes])
     core = [[dims.PROVINCE, dims.PARTY], [dims.PROVINCE]] + [[dims.PROVINCE]] * (len(inputs) - 2)
     cells = xr.apply_ufunc(
-        _fallback_cells, *inputs, input_core_dims=core, output_core_dims=[[dims.PROVINCE]],
-        kwargs={"law": law, "pooled": pooled}, dask="parallelized", output_dtypes=[bool],
+        _fallback_cells,
+        *inputs,
+        input_core_dims=core,
+        output_core_dims=[[dims.PROVINCE]],
+        kwargs={"law": law, "pooled": pooled},
+        dask="parallelized",
+        output_dtypes=[bool],
     )
     return int(cells.sum().compute())
 
@@ -312,15 +323,31 @@ def _allocate_numpy(
             lotteries = [Lottery(tie_seed, p, 0, rows) for p in range(n_province)]
         out = district[:, :n_party, start:stop]
         missing = allocate_provinces(
-            vc, m, law.district, valid=vt, allowed=allowed, lotteries=lotteries, out=out,
-            list_max=list_max, strict=False, compiled=compiled,
+            vc,
+            m,
+            law.district,
+            valid=vt,
+            allowed=allowed,
+            lotteries=lotteries,
+            out=out,
+            list_max=list_max,
+            strict=False,
+            compiled=compiled,
         )
         for p, lost in missing:
             fallback[start + lost] += 1
             lottery = None if lotteries is None else lotteries[p]
             _pooled_fallback(
-                vc[:, p], lost, int(m[p]), vt[:, p], allowed, pooled, law.district, lottery,
-                out[p], where=(rows, provinces[p]),
+                vc[:, p],
+                lost,
+                int(m[p]),
+                vt[:, p],
+                allowed,
+                pooled,
+                law.district,
+                lottery,
+                out[p],
+                where=(rows, provinces[p]),
             )
         won = _seats_won(out, m, total.dtype)
         total[:n_party, start:stop] = won
@@ -331,8 +358,12 @@ def _allocate_numpy(
                 may_win = may_win & (won > 0).T
             lottery = None if tie_seed is None else Lottery(tie_seed, _COMPENSATORY_STREAM, 0, rows)
             allocate_batch(
-                national * may_win, law.compensatory.seats, comp_rule, lottery=lottery,
-                out=compensatory[:n_party, start:stop], compiled=compiled,
+                national * may_win,
+                law.compensatory.seats,
+                comp_rule,
+                lottery=lottery,
+                out=compensatory[:n_party, start:stop],
+                compiled=compiled,
                 list_max=list_max.sum(axis=0),  # an upper bound of each list's national votes
             )
             total[:, start:stop] += compensatory[:, start:stop]
@@ -431,13 +462,23 @@ def _pooled_fallback(
     sub_lottery = None if lottery is None else lottery.subset(lost)
     seats = np.zeros((votes.shape[1], lost.size), dtype=out.dtype)
     still = allocate_batch(
-        sub, m, rule, valid=valid[lost], allowed=wider, lottery=sub_lottery, out=seats,
+        sub,
+        m,
+        rule,
+        valid=valid[lost],
+        allowed=wider,
+        lottery=sub_lottery,
+        out=seats,
         strict=False,
     )
     if still.size:  # only lists below the national threshold have votes
         rest = np.zeros((votes.shape[1], still.size), dtype=out.dtype)
         allocate_batch(
-            sub[still], m, rule, valid=valid[lost[still]], out=rest,
+            sub[still],
+            m,
+            rule,
+            valid=valid[lost[still]],
+            out=rest,
             lottery=None if sub_lottery is None else sub_lottery.subset(still),
         )
         seats[:, still] = rest
@@ -485,7 +526,8 @@ def seats_from_table(
     if valid_votes is not None:
         if not isinstance(valid_votes, xr.DataArray):
             valid_votes = xr.DataArray(
-                [valid_votes[p] for p in provinces], dims=dims.PROVINCE,
+                [valid_votes[p] for p in provinces],
+                dims=dims.PROVINCE,
                 coords={dims.PROVINCE: provinces},
             )
         valid = valid_votes.expand_dims({dims.SAMPLE: 1})
@@ -501,7 +543,8 @@ def _pivot(rows: Iterable[Mapping[str, Any]]) -> xr.DataArray:
     for province, party, n in cells:
         values[provinces.index(province), parties.index(party)] += int(n or 0)
     return xr.DataArray(
-        values, dims=(dims.PROVINCE, dims.PARTY),
+        values,
+        dims=(dims.PROVINCE, dims.PARTY),
         coords={dims.PROVINCE: provinces, dims.PARTY: parties},
     )
 
@@ -555,8 +598,7 @@ def seats_command(spec_path: Path, votes_path: Path, out_path: Path | None) -> x
     spec = load_spec(spec_path)
     magnitude_path = spec.resolve(spec.data.target) / "magnitude.csv"
     magnitude = {
-        r["province"]: r["seats"]
-        for r in read_table(magnitude_path, _MAGNITUDE, key=("province",))
+        r["province"]: r["seats"] for r in read_table(magnitude_path, _MAGNITUDE, key=("province",))
     }
     rows = read_table(Path(votes_path), _VOTES, key=("province", "party"))
     quota_parties = {q.party for q in spec.law.quota}
@@ -564,19 +606,24 @@ def seats_command(spec_path: Path, votes_path: Path, out_path: Path | None) -> x
         if r["province"] not in magnitude:
             raise DataError(
                 f"province '{r['province']}' has no district magnitude in {magnitude_path}",
-                file=votes_path, where=f"row {r['_row']}", field="province",
+                file=votes_path,
+                where=f"row {r['_row']}",
+                field="province",
             )
         if r["party"] in quota_parties:
             raise DataError(
                 f"'{r['party']}' holds reserved quota seats; it takes no part in the districts",
-                file=votes_path, where=f"row {r['_row']}", field="party",
+                file=votes_path,
+                where=f"row {r['_row']}",
+                field="party",
             )
     voted = {r["province"] for r in rows if r["votes"] > 0}
     for province, seats in magnitude.items():
         if seats > 0 and province not in voted:
             raise DataError(
                 f"province '{province}' has {seats} seats but no votes for any list",
-                file=votes_path, field="province",
+                file=votes_path,
+                field="province",
             )
     try:
         result = seats_from_table(spec, magnitude, rows, seed=spec.law.tie_seed)
@@ -620,8 +667,7 @@ def seats_table(result: xr.Dataset) -> Table:
         One row per list with seats: district, quota, compensatory and total, largest first.
     """
     mean = {
-        var: result[var].mean(dims.SAMPLE)
-        for var in ("quota_seats", "compensatory_seats", "seats")
+        var: result[var].mean(dims.SAMPLE) for var in ("quota_seats", "compensatory_seats", "seats")
     }
     district = result["district_seats"].sum(dims.PROVINCE).mean(dims.SAMPLE)
     n = result.sizes[dims.SAMPLE]
@@ -640,8 +686,14 @@ def seats_table(result: xr.Dataset) -> Table:
             continue
         table.add_row(
             str(result[dims.PARTY].values[i]),
-            *(fmt.format(float(x.values[i])) for x in (
-                district, mean["quota_seats"], mean["compensatory_seats"], mean["seats"],
-            )),
+            *(
+                fmt.format(float(x.values[i]))
+                for x in (
+                    district,
+                    mean["quota_seats"],
+                    mean["compensatory_seats"],
+                    mean["seats"],
+                )
+            ),
         )
     return table

@@ -84,7 +84,8 @@ def test_jan_2005_threshold_is_one_quota_of_all_valid_votes():
 
 def test_dec_2005_baghdad_reproduced_for_every_reading_of_the_rounded_figures():
     votes_rows = [
-        r for r in read_csv(DATA / "2005_dec_parliamentary" / "votes.csv")
+        r
+        for r in read_csv(DATA / "2005_dec_parliamentary" / "votes.csv")
         if r["province"] == "baghdad"
     ]
     seats_rows = {
@@ -96,8 +97,13 @@ def test_dec_2005_baghdad_reproduced_for_every_reading_of_the_rounded_figures():
     votes = np.array([int(r["votes"]) for r in votes_rows])
     # vote shares as printed by MIDEASTREF05 (to 0.1 point), same order as votes.csv
     shares = {
-        "united_iraqi_alliance": 56.6, "tawafuq": 21.1, "iraqi_national_list": 13.4,
-        "hewar": 1.8, "risaliyun": 1.8, "kurdistan_alliance": 1.0, "mithal_alusi": 0.6,
+        "united_iraqi_alliance": 56.6,
+        "tawafuq": 21.1,
+        "iraqi_national_list": 13.4,
+        "hewar": 1.8,
+        "risaliyun": 1.8,
+        "kurdistan_alliance": 1.0,
+        "mithal_alusi": 0.6,
     }
     pct = np.array([shares[p] for p in parties])
     # every valid-vote total consistent with all seven (votes +-50, share +-0.05) pairs

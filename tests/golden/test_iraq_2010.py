@@ -54,13 +54,18 @@ EXPECTED_DISCREPANCIES = {
     "babil": {"state_of_law": 7, "iraqi_national_alliance": 6, "iraqiya": 3},
     "basra": {"state_of_law": 14, "iraqi_national_alliance": 8, "iraqiya": 2},
     "ninawa": {
-        "iraqiya": 20, "kurdistan_list": 7, "tawafuq": 2, "unity_alliance_of_iraq": 1,
+        "iraqiya": 20,
+        "kurdistan_list": 7,
+        "tawafuq": 2,
+        "unity_alliance_of_iraq": 1,
         "iraqi_national_alliance": 1,
     },
     "qadisiyyah": {"iraqi_national_alliance": 5, "state_of_law": 5, "iraqiya": 1},
     "salahuddin": {"iraqiya": 9, "tawafuq": 2, "unity_alliance_of_iraq": 1},
     "sulaymaniyah": {
-        "kurdistan_list": 7, "gorran": 6, "kurdistan_islamic_union": 3,
+        "kurdistan_list": 7,
+        "gorran": 6,
+        "kurdistan_islamic_union": 3,
         "islamic_group_kurdistan": 1,
     },
 }
@@ -123,8 +128,10 @@ def district(province: str, losers: float, rule: DistrictRule = RULE) -> dict[st
     votes = winners_votes(province)
     names = list(votes)
     seats = allocate_district(
-        np.array([[votes[p] for p in names]]), MAGNITUDE[province],
-        valid=sum(votes.values()) + round(losers), **rule.model_dump(),
+        np.array([[votes[p] for p in names]]),
+        MAGNITUDE[province],
+        valid=sum(votes.values()) + round(losers),
+        **rule.model_dump(),
     )[0]
     return {p: int(s) for p, s in zip(names, seats, strict=True) if s}
 
@@ -166,8 +173,9 @@ def iraq_law() -> ElectoralLaw:
 
 def test_2010_whole_law_reproduces_the_official_325_seats():
     valid = fitted_valid()
-    assert abs(sum(valid.values()) - national_losers() - sum(
-        int(r["votes"]) for r in VOTES)) < len(valid)
+    assert abs(sum(valid.values()) - national_losers() - sum(int(r["votes"]) for r in VOTES)) < len(
+        valid
+    )
     for province, total in valid.items():
         assert district(province, total - sum(winners_votes(province).values())) == official(
             province
