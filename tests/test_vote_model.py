@@ -160,7 +160,8 @@ def test_stacked_vote_likelihood_is_the_sum_of_each_elections_rows():
     spec = load_spec(ROOT / "models" / "iraq_2010.toml")
     data = ingest_election(spec)
     model = build_model(data, spec)
-    past = model_inputs(data, spec)["vote_elections"]
+    inp = model_inputs(data, spec)
+    past = inp["vote_elections"]
     names = ["votes", "kappa", "kappa_national", "turnout_all", *(f"past_share_{e}" for e in past)]
     outputs = model.replace_rvs_by_values([model[n] for n in names])
     fn = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore", point_fn=True)
@@ -177,7 +178,7 @@ def test_stacked_vote_likelihood_is_the_sum_of_each_elections_rows():
         counts, mask = _national_counts(data, election, lists)
         voted = data["voted"].sel(election=election).values
         e = list(data["election"].values).index(election)
-        w = model_inputs(data, spec)["electorate"][election] * voted * turnout[e]
+        w = inp["electorate"][election] * voted * turnout[e]
         expected += _dm_logp(counts, mask, w @ share / w.sum(), kappa_national[v])
     np.testing.assert_allclose(votes, expected, rtol=1e-10)
 
@@ -238,7 +239,8 @@ def test_national_noise_is_the_sum_of_the_provinces_noise():
     spec = load_spec(ROOT / "models" / "iraq_2010.toml")
     data = ingest_election(spec)
     model = build_model(data, spec)
-    past = model_inputs(data, spec)["vote_elections"]
+    inp = model_inputs(data, spec)
+    past = inp["vote_elections"]
     names = ["kappa", "kappa_national", "turnout_all", *(f"past_share_{e}" for e in past)]
     outputs = model.replace_rvs_by_values([model[n] for n in names])
     fn = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore", point_fn=True)
@@ -247,7 +249,7 @@ def test_national_noise_is_the_sum_of_the_provinces_noise():
     for v, (election, share) in enumerate(zip(past, shares, strict=True)):
         voted = data["voted"].sel(election=election).values
         e = list(data["election"].values).index(election)
-        w = model_inputs(data, spec)["electorate"][election] * voted * turnout[e]
+        w = inp["electorate"][election] * voted * turnout[e]
         w = w / w.sum()
         provinces = np.flatnonzero(w > 0)
         draws = np.stack(
