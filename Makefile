@@ -1,6 +1,11 @@
-# The README's two entry points. Both work on a fresh machine with Python >= 3.11 and pip:
+# The README's two entry points. Both work on a fresh machine with Python >= 3.12 and pip:
 # they create .venv when it is missing and install the project with the tested versions.
-PYTHON ?= python3
+# PyMC 6 and ArviZ 1.x need Python >= 3.12: take the first interpreter on PATH (or under
+# pyenv) that is new enough; override with `make PYTHON=/path/to/python3.12 ...`.
+PY_CANDIDATES := python3.12 python3.13 python3 $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) \
+	$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3)
+PYTHON ?= $(firstword $(foreach p,$(PY_CANDIDATES),$(shell $(p) -c \
+	'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
 VENV := .venv
 BIN := $(VENV)/bin
 SPEC ?= models/iraq_2010.toml
@@ -9,6 +14,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check 
 .PHONY: forecast test lock clean
 
 $(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.12 found; set PYTHON=..." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt

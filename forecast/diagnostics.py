@@ -32,13 +32,13 @@ ESS_MIN = 400
 
 
 def convergence_summary(
-    idata: az.InferenceData, var_names: list[str]
+    idata: xr.DataTree, var_names: list[str]
 ) -> dict[str, float | int | bool]:
     """R-hat, bulk ESS and divergences over the free parameters of a fit.
 
     Parameters
     ----------
-    idata : az.InferenceData
+    idata : xr.DataTree
         With ``posterior`` (chain, draw, ...) and ``sample_stats``.
     var_names : list of str
         The free parameters (deterministics repeat them and constants have no R-hat).

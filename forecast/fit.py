@@ -14,7 +14,6 @@ import math
 import time
 from hashlib import sha256
 
-import arviz as az
 import pymc as pm
 import xarray as xr
 
@@ -70,7 +69,7 @@ def enable_compile_cache() -> None:
 
 def _sample(
     model: pm.Model, sampler: SamplerSpec, *, seed: int, backend: str, progress: bool
-) -> az.InferenceData:
+) -> xr.DataTree:
     kwargs = dict(
         draws=sampler.draws,
         tune=sampler.tune,
@@ -124,21 +123,20 @@ def fit_model(
     backend = sampler.backend
     start = time.perf_counter()
     try:
-        idata = _sample(model, sampler, seed=seed, backend=backend, progress=progress)
+        tree = _sample(model, sampler, seed=seed, backend=backend, progress=progress)
     except ImportError as exc:
         log.warning("nutpie is not usable here (%s); falling back to PyMC's NUTS", exc)
         backend = "pymc"
-        idata = _sample(model, sampler, seed=seed, backend=backend, progress=progress)
+        tree = _sample(model, sampler, seed=seed, backend=backend, progress=progress)
     seconds = time.perf_counter() - start
     free = [v.name for v in model.free_RVs]
-    summary = convergence_summary(idata, free)
+    summary = convergence_summary(tree, free)
     report_convergence(summary)
     if strict and not summary["converged"]:
         raise ConvergenceError(
             f"R-hat max {summary['rhat_max']}, bulk ESS min {summary['ess_bulk_min']}, "
             f"{summary['divergences']} divergences (worst: {summary['worst_parameter']})"
         )
-    tree = idata.to_datatree()
     tree.attrs.update(
         {
             "spec_hash": spec_hash,
