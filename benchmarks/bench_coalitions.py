@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from forecast.coalitions import score_coalitions
-from forecast.formation import predict_formation, predict_formation_days
-from forecast.power import power_indices
-from forecast.risk import assess_risk
+from forecast.government.coalitions import score_coalitions
+from forecast.government.formation import predict_formation, predict_formation_days
+from forecast.government.power import power_indices
+from forecast.government.risk import assess_risk
 from forecast.testing import twelve_list_game
 
 N_SAMPLE = 100_000

@@ -27,10 +27,10 @@ import nutpie
 import pymc as pm
 import pytensor
 
-from forecast.fit import enable_compile_cache
-from forecast.ingest import ingest_election
-from forecast.spec import load_spec
-from forecast.vote_model import build_model
+from forecast.data.ingest import ingest_election
+from forecast.data.spec import load_spec
+from forecast.votes.fit import enable_compile_cache
+from forecast.votes.model import build_model
 
 ROOT = Path(__file__).resolve().parent.parent
 

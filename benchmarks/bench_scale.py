@@ -1,6 +1,6 @@
 """Scale-out benchmark: post-fit stages over 1M samples and a 1,000-scenario sweep, on dask.
 
-Runs ``forecast.scale.headlines`` (simulation, allocation, coalitions, formation, delay, risk,
+Runs ``forecast.run.scale.headlines`` (simulation, allocation, coalitions, formation, delay, risk,
 reduced chunk by chunk) on a fitted posterior in one process (``scheduler="sync"``) and on a
 ``dask.distributed`` LocalCluster of 2 single-threaded worker processes, and prints throughput
 and peak memory; the table is appended to BENCHMARKS.md. Each measurement runs in a fresh child
@@ -36,12 +36,12 @@ def _peak_mb() -> float:
 
 
 def _warm() -> None:
-    import forecast.scale  # noqa: F401
+    import forecast.run.scale  # noqa: F401
 
 
 def _sweep(spec, n: int):
     """``n`` scenarios on a grid: swings of the two largest lists and a community turnout factor."""
-    from forecast.scenarios import parse_scenario
+    from forecast.run.scenarios import parse_scenario
 
     parties = [p.id for p in spec.party][:2]
     community = spec.community_ids[0]
@@ -64,10 +64,10 @@ def child(args: argparse.Namespace) -> None:
     warnings.filterwarnings("ignore")
     import xarray as xr
 
-    from forecast.ingest import ingest_election
-    from forecast.scale import headlines
-    from forecast.scenarios import baseline
-    from forecast.spec import load_spec
+    from forecast.data.ingest import ingest_election
+    from forecast.data.spec import load_spec
+    from forecast.run.scale import headlines
+    from forecast.run.scenarios import baseline
 
     spec = load_spec(args.spec)
     data = ingest_election(spec)
@@ -158,7 +158,7 @@ def main() -> None:
     lines = [
         f"## Scale-out: post-fit stages on dask, {args.spec.stem} ({dt.date.today()})",
         "",
-        f"`forecast.scale.headlines` (simulate, allocate, coalitions, formation, delay, risk; chunks of "
+        f"`forecast.run.scale.headlines` (simulate, allocate, coalitions, formation, delay, risk; chunks of "
         f"10,000 samples reduced to counts) on the fitted posterior; {os.cpu_count()} cores "
         f"({platform.machine()}), load average {load:.2f} at the end. One process = dask's sync "
         "scheduler; local cluster = dask.distributed LocalCluster, 2 worker processes x 1 thread. "

@@ -35,9 +35,9 @@ import numpy as np
 import votelib.evaluate.proportional as vprop
 import xarray as xr
 
-from forecast.allocation.kernels import compiled_available
-from forecast.allocation.law import allocate_seats
-from forecast.spec import DistrictRule, ElectoralLaw, load_spec
+from forecast.data.spec import DistrictRule, ElectoralLaw, load_spec
+from forecast.seats.kernels import compiled_available
+from forecast.seats.law import allocate_seats
 
 ROOT = Path(__file__).resolve().parents[1]
 # The 2010 governorates and magnitudes (68, 31, 24, ..., 7: the law, known before the vote).

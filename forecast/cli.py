@@ -73,11 +73,11 @@ def check_data(
     quiet: Quiet = False,
 ) -> None:
     """Validate a spec and every data table it names; print a summary."""
-    from forecast.ingest import ingest_election
-    from forecast.scenarios import spec_scenarios
-    from forecast.spec import load_spec
-    from forecast.summary import data_summary, data_table
-    from forecast.tables import write_atomic
+    from forecast.data.ingest import ingest_election
+    from forecast.data.spec import load_spec
+    from forecast.data.summary import data_summary, data_table
+    from forecast.data.tables import write_atomic
+    from forecast.run.scenarios import spec_scenarios
 
     spec = load_spec(spec_path)
     spec_scenarios(spec)
@@ -111,7 +111,7 @@ def seats(
     quiet: Quiet = False,
 ) -> None:
     """Allocate seats for one set of actual votes under the spec's electoral law."""
-    from forecast.allocation.law import seats_command, seats_table
+    from forecast.seats.law import seats_command, seats_table
 
     result = seats_command(spec_path, votes, out)
     if not quiet:
@@ -155,9 +155,9 @@ def scenario(
 
     The --set settings form one scenario, run with the spec's own scenario blocks. Keys: turnout.<community> (factor), boycott.<community>, swing.<list> (share points), merge.<list> (lists joining it), split.<list>.<to> (share), veto.<list>.<list> (true/false), and fields of the post-fit sections (law., coalitions., formation., duration., risk.).
     """
+    from forecast.data.spec import load_spec
     from forecast.errors import SpecError
-    from forecast.scenarios import parse_assignments, parse_scenario
-    from forecast.spec import load_spec
+    from forecast.run.scenarios import parse_assignments, parse_scenario
 
     spec = load_spec(spec_path)
     extra = (
@@ -197,13 +197,13 @@ def _run_and_write(
     scenarios: list[Any] | None = None,
 ) -> Any:
     """Run the forecast, save its files and render the report; return the result."""
-    from forecast.spec import load_spec
+    from forecast.data.spec import load_spec
 
     spec = load_spec(spec_path)  # validate before importing the heavy stages
 
-    from forecast.pipeline import run_forecast
-    from forecast.report import render_report
-    from forecast.results import save_result
+    from forecast.report.render import render_report
+    from forecast.run.pipeline import run_forecast
+    from forecast.run.results import save_result
 
     result = run_forecast(
         spec,
@@ -226,7 +226,7 @@ def _scenario_table(found: list[dict[str, Any]]) -> Any:
     """The scenarios beside the baseline, as a terminal table."""
     from rich.table import Table
 
-    from forecast.results import scenario_rows
+    from forecast.run.results import scenario_rows
 
     rows = scenario_rows(found)
     table = Table(title="Scenarios (seats: median [90% interval])")
@@ -248,11 +248,11 @@ def report(
     quiet: Quiet = False,
 ) -> None:
     """Re-render the PDF report of a saved run without refitting."""
-    from forecast.ingest import ingest_election
-    from forecast.report import render_report
-    from forecast.results import load_result
-    from forecast.spec import load_spec
-    from forecast.store import data_hash
+    from forecast.data.ingest import ingest_election
+    from forecast.data.spec import load_spec
+    from forecast.report.render import render_report
+    from forecast.run.results import load_result
+    from forecast.run.store import data_hash
 
     spec = load_spec(spec_path)
     key = data_hash(spec, ingest_election(spec))
@@ -275,13 +275,15 @@ def backtest(
     quiet: Quiet = False,
 ) -> None:
     """Forecast a past election from the spec's evidence and score it against the actual results."""
-    from forecast.spec import load_spec
+    from forecast.data.spec import load_spec
 
     spec = load_spec(spec_path)  # validate before importing the heavy stages
 
-    from forecast.backtest import run_backtest, scores_table
+    from forecast.evaluate.backtest import run_backtest, scores_table
+    from forecast.report.render import render_report
 
     done = run_backtest(spec, truth, out_dir=out, seed=seed, samples=samples, progress=not quiet)
+    done.paths["report"] = render_report(done.result)
     for name, path in done.paths.items():
         log.info("wrote %s: %s", name, path)
     if not quiet:

@@ -14,8 +14,8 @@ import numpy as np
 import xarray as xr
 from hypothesis import strategies as st
 
+from forecast.data.spec import ForecastSpec
 from forecast.dims import PARTY, PROVINCE, SAMPLE
-from forecast.spec import ForecastSpec
 
 __all__ = [
     "IRAQ_2010_SEATS",

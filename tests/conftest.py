@@ -182,8 +182,8 @@ def mock_sampling() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def toy_result(tmp_path_factory):
     """One mock-sampled run of the whole pipeline on the toy project (a ForecastResult)."""
-    from forecast.pipeline import run_forecast
-    from forecast.spec import load_spec
+    from forecast.data.spec import load_spec
+    from forecast.run.pipeline import run_forecast
 
     root = tmp_path_factory.mktemp("toy_result")
     spec = load_spec(write_toy_project(root))

@@ -17,8 +17,11 @@ from conftest import SIDECAR, mock_sampling, pdf_text, write_toy_project
 from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
-from forecast.allocation.law import allocate_seats
-from forecast.backtest import (
+from forecast.cli import app
+from forecast.data.ingest import ingest_election
+from forecast.data.spec import load_spec
+from forecast.errors import DataError, SpecError
+from forecast.evaluate.backtest import (
     BACKTEST_FILE,
     CALIBRATION_LEVELS,
     carry_forward_votes,
@@ -27,15 +30,12 @@ from forecast.backtest import (
     read_truth,
     score_forecast,
 )
-from forecast.cli import app
-from forecast.coalitions import score_coalitions
-from forecast.errors import DataError, SpecError
-from forecast.formation import predict_formation, predict_formation_days
-from forecast.ingest import ingest_election
-from forecast.plots import plot_calibration
-from forecast.report import REPORT_FILE
-from forecast.results import SUMMARY_FILE
-from forecast.spec import load_spec
+from forecast.government.coalitions import score_coalitions
+from forecast.government.formation import predict_formation, predict_formation_days
+from forecast.report.plots import plot_calibration
+from forecast.report.render import REPORT_FILE
+from forecast.run.results import SUMMARY_FILE
+from forecast.seats.law import allocate_seats
 from forecast.testing import toy_seat_draws
 
 runner = CliRunner()

@@ -9,14 +9,14 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecast.coalitions import score_coalitions
-from forecast.formation import (
+from forecast.data.spec import DurationPriors, FormationPriors
+from forecast.government.coalitions import score_coalitions
+from forecast.government.formation import (
     default_duration_priors,
     default_formation_priors,
     predict_formation,
     predict_formation_days,
 )
-from forecast.spec import DurationPriors, FormationPriors
 from forecast.testing import toy_seat_draws, toy_spec, twelve_list_game
 
 SEATS = {"alpha": 40, "beta": 30, "gamma": 20, "delta": 10}
@@ -258,8 +258,8 @@ _PINNED = {
 
 
 def _pinned_outputs() -> dict[str, typing.Any]:
-    from forecast.power import power_indices
-    from forecast.risk import assess_risk
+    from forecast.government.power import power_indices
+    from forecast.government.risk import assess_risk
 
     spec, seats = twelve_list_game(3000, seed=7)
     table = predict_formation(score_coalitions(seats, spec), spec, seed=11)

@@ -12,9 +12,9 @@ import xarray as xr
 from rich.table import Table
 
 from forecast import dims
-from forecast.allocation.law import allocate_seats, seats_command, seats_from_table, seats_table
+from forecast.data.spec import CompensatorySeats, DistrictRule, ElectoralLaw, QuotaSeats
 from forecast.errors import DataError
-from forecast.spec import CompensatorySeats, DistrictRule, ElectoralLaw, QuotaSeats
+from forecast.seats.law import allocate_seats, seats_command, seats_from_table, seats_table
 
 ROOT = Path(__file__).resolve().parents[1]
 IRAQ_SPEC = ROOT / "models" / "iraq_2010.toml"

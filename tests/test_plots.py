@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from forecast import plots
-from forecast.coalitions import score_coalitions
-from forecast.formation import predict_formation, predict_formation_days
-from forecast.power import power_indices
-from forecast.risk import assess_risk
+from forecast.government.coalitions import score_coalitions
+from forecast.government.formation import predict_formation, predict_formation_days
+from forecast.government.power import power_indices
+from forecast.government.risk import assess_risk
+from forecast.report import plots
 from forecast.testing import toy_seat_draws, toy_spec
 
 

@@ -8,7 +8,7 @@ import powerindex
 import pytest
 from hypothesis import given
 
-from forecast.power import power_indices, power_kernel
+from forecast.government.power import power_indices, power_kernel
 from forecast.testing import IRAQ_2010_SEATS, toy_seat_draws, toy_spec, voting_games
 
 

@@ -14,16 +14,16 @@ import pytest
 from conftest import mock_sampling, pdf_text, write_toy_project
 from typer.testing import CliRunner
 
-import forecast.fit
-import forecast.pipeline
-import forecast.report
+import forecast.report.render
+import forecast.run.pipeline
+import forecast.votes.fit
 from forecast.cli import app
+from forecast.data.spec import load_spec
 from forecast.errors import ForecastError, SpecError
-from forecast.plots import fmt_p, short_name
-from forecast.report import REPORT_FILE, render_report, report_data
-from forecast.results import SUMMARY_FILE, load_result
-from forecast.spec import load_spec
-from forecast.store import data_hash
+from forecast.report.plots import fmt_p, short_name
+from forecast.report.render import REPORT_FILE, render_report, report_data
+from forecast.run.results import SUMMARY_FILE, load_result
+from forecast.run.store import data_hash
 
 runner = CliRunner()
 
@@ -60,7 +60,7 @@ def saved(toy_run):
     """The toy run read back from disk, with its summary.json."""
     spec_path, out = toy_run
     spec = load_spec(spec_path)
-    from forecast.ingest import ingest_election
+    from forecast.data.ingest import ingest_election
 
     result = load_result(out, spec, spec_hash=data_hash(spec, ingest_election(spec)))
     summary = json.loads((out / SUMMARY_FILE).read_text())
@@ -146,8 +146,8 @@ def test_report_command_rerenders_without_refitting(toy_run, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("forecast report must not fit or sample")
 
-    monkeypatch.setattr(forecast.fit, "fit_model", refuse)
-    monkeypatch.setattr(forecast.pipeline, "fit_model", refuse)
+    monkeypatch.setattr(forecast.votes.fit, "fit_model", refuse)
+    monkeypatch.setattr(forecast.run.pipeline, "fit_model", refuse)
     monkeypatch.setattr(pm, "sample", refuse)
     pdf = out / REPORT_FILE
     before = pdf.read_bytes()
@@ -167,7 +167,7 @@ def test_failed_render_leaves_no_partial_pdf(saved, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr(forecast.report.plots, "plot_power", broken)
+    monkeypatch.setattr(forecast.report.render.plots, "plot_power", broken)
     with pytest.raises(RuntimeError, match="figure failed"):
         render_report(result, out_path=target)
     assert target.read_bytes() == b"an earlier report"
@@ -199,7 +199,7 @@ def test_unknown_template_is_a_spec_error(saved, tmp_path):
 
 
 def scenario_headline(summary, name, p_onset):
-    """A scenario's headline (the shape of forecast.scale.headlines) from a run's summary."""
+    """A scenario's headline (the shape of forecast.run.scale.headlines) from a run's summary."""
     lists = {
         r["party"]: {k: r[k] for k in ("seats_mean", "seats_median", "seats_lo90", "seats_hi90")}
         for r in summary["lists"]
@@ -236,7 +236,7 @@ def test_optional_sections_render_when_present(saved, tmp_path, monkeypatch):
             "turnout": {"coverage_90": 0.9, "n": 2},
         },
     }
-    monkeypatch.setattr(forecast.report, "summarise", lambda r: extra)
+    monkeypatch.setattr(forecast.report.render, "summarise", lambda r: extra)
     text = pdf_text(render_report(result, out_path=tmp_path / "report.pdf"))
     assert "Scenarios" in text and "boycott" in text and "12%" in text
     assert "Backtest" in text and "0.314" in text

@@ -6,12 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecast.coalitions import score_coalitions
+from forecast.data.spec import load_spec
 from forecast.errors import SpecError
-from forecast.formation import predict_formation, predict_formation_days
-from forecast.power import power_indices
-from forecast.risk import STATUSES, assess_risk
-from forecast.spec import load_spec
+from forecast.government.coalitions import score_coalitions
+from forecast.government.formation import predict_formation, predict_formation_days
+from forecast.government.power import power_indices
+from forecast.government.risk import STATUSES, assess_risk
 from forecast.testing import IRAQ_2010_SEATS, toy_seat_draws, toy_spec
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import forecast.scale
-from forecast.pipeline import run_forecast
-from forecast.scale import _hist_quantile, chunk_bounds, chunk_seed, headlines
-from forecast.scenarios import baseline, parse_scenario
+import forecast.run.scale
+from forecast.run.pipeline import run_forecast
+from forecast.run.scale import _hist_quantile, chunk_bounds, chunk_seed, headlines
+from forecast.run.scenarios import baseline, parse_scenario
 
 
 def test_chunks_cover_the_samples_once():
@@ -57,7 +57,7 @@ def _headlines(toy_result, runs, scheduler):
 
 def test_threads_and_a_local_cluster_give_the_single_process_numbers(toy_result, runs, monkeypatch):
     distributed = pytest.importorskip("distributed")
-    monkeypatch.setattr(forecast.scale, "PILOT", 64)  # candidates from the first two chunks
+    monkeypatch.setattr(forecast.run.scale, "PILOT", 64)  # candidates from the first two chunks
     single = _headlines(toy_result, runs, "sync")
     assert single[0]["samples"] == 230
     assert _headlines(toy_result, runs, "threads") == single

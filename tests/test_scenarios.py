@@ -12,18 +12,18 @@ from typer.testing import CliRunner
 
 from forecast import dims
 from forecast.cli import app
+from forecast.data.spec import load_spec
 from forecast.errors import SpecError
-from forecast.report import REPORT_FILE
-from forecast.results import SUMMARY_FILE
-from forecast.scale import headlines
-from forecast.scenarios import (
+from forecast.report.render import REPORT_FILE
+from forecast.run.results import SUMMARY_FILE
+from forecast.run.scale import headlines
+from forecast.run.scenarios import (
     apply_scenario,
     baseline,
     parse_assignments,
     parse_scenario,
     spec_scenarios,
 )
-from forecast.spec import load_spec
 
 runner = CliRunner()
 

@@ -11,12 +11,12 @@ import pytest
 import xarray as xr
 from pymc.testing import mock_sample
 
-import forecast.pipeline
+import forecast.run.pipeline
 from forecast import __version__
+from forecast.data.spec import load_spec
 from forecast.errors import StoreError
-from forecast.pipeline import POSTERIOR_FILE, run_forecast
-from forecast.spec import load_spec
-from forecast.store import load_tree, save_tree
+from forecast.run.pipeline import POSTERIOR_FILE, run_forecast
+from forecast.run.store import load_tree, save_tree
 
 
 def tiny_tree(spec_hash: str = "abc", seed: int = 1) -> xr.DataTree:
@@ -90,4 +90,4 @@ def test_the_pipeline_reuses_its_posterior_and_refits_for_another_seed(
         run_forecast(spec, seed=2, out_dir=tmp_path, progress=False)
     assert len(counted_sampling) == 2, "another seed: refitted"
     assert (tmp_path / POSTERIOR_FILE).exists()
-    assert forecast.pipeline.POSTERIOR_FILE == POSTERIOR_FILE
+    assert forecast.run.pipeline.POSTERIOR_FILE == POSTERIOR_FILE

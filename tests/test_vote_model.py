@@ -10,11 +10,11 @@ import pymc as pm
 import pytest
 
 from forecast import dims
-from forecast.fit import fit_model
-from forecast.ingest import ingest_election
-from forecast.lineage import REST, lineage_weights
-from forecast.spec import load_spec
-from forecast.vote_model import build_model, observed_cells
+from forecast.data.ingest import ingest_election
+from forecast.data.lineage import REST, lineage_weights
+from forecast.data.spec import load_spec
+from forecast.votes.fit import fit_model
+from forecast.votes.model import build_model, observed_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,7 +133,7 @@ def test_fit_carries_identity_and_convergence(recovery):
 def test_digamma_matches_scipy_and_its_poles():
     from scipy.special import psi
 
-    from forecast.fit import digamma
+    from forecast.votes.fit import digamma
 
     x = np.concatenate([np.geomspace(1e-8, 1e8, 400), 0.37 - np.geomspace(1e-3, 40, 100)])
     np.testing.assert_allclose([digamma(v) for v in x], psi(x), rtol=1e-12, atol=1e-12)
@@ -155,7 +155,7 @@ def _dm_logp(counts, mask, shares, kappa):
 
 def test_stacked_vote_likelihood_is_the_sum_of_each_elections_rows():
     """All past elections in one padded table give the same likelihood as row by row."""
-    from forecast.vote_model import _national_counts, model_inputs
+    from forecast.votes.model import _national_counts, model_inputs
 
     spec = load_spec(ROOT / "models" / "iraq_2010.toml")
     data = ingest_election(spec)
@@ -188,7 +188,7 @@ def test_zero_sum_basis_is_pymcs_zero_sum_transform():
     import pytensor.tensor as pt
     from pymc.distributions.transforms import ZeroSumTransform
 
-    from forecast.priors import zero_sum_basis
+    from forecast.votes.priors import zero_sum_basis
 
     for k in (2, 3, 10, 18):
         basis = zero_sum_basis(k)
@@ -201,7 +201,7 @@ def test_zero_sum_basis_is_pymcs_zero_sum_transform():
 
 def test_election_effects_sum_to_zero_where_measured_and_a_new_election_is_wider():
     """Measured elections deviate from their mean; a new one has sd sigma sqrt(1 + 1/n)."""
-    from forecast.priors import election_effects
+    from forecast.votes.priors import election_effects
 
     measured = np.array([True, True, False, True])
     coords = {"election": ["a", "b", "target", "c"], "community": ["x", "y", "z"]}
@@ -234,7 +234,7 @@ def test_national_noise_is_the_sum_of_the_provinces_noise():
     Within a factor 1.6 for every list above 5% (0.66-1.37 here): one concentration cannot
     match every list exactly when their shares differ from province to province.
     """
-    from forecast.vote_model import model_inputs
+    from forecast.votes.model import model_inputs
 
     spec = load_spec(ROOT / "models" / "iraq_2010.toml")
     data = ingest_election(spec)
@@ -265,7 +265,7 @@ def test_national_noise_is_the_sum_of_the_provinces_noise():
 
 def test_one_measured_election_has_no_effect_of_its_own():
     """One measured election is the mean itself (effect zero); a new one has sd sigma sqrt(2)."""
-    from forecast.priors import election_effects
+    from forecast.votes.priors import election_effects
 
     with pm.Model(coords={"election": ["a", "target"]}):
         pm.Deterministic(

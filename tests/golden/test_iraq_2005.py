@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forecast.allocation.kernels import allocate_district
+from forecast.seats.kernels import allocate_district
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "iraq"
 

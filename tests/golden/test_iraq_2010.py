@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecast.allocation.kernels import allocate_district
-from forecast.allocation.law import seats_from_table
-from forecast.spec import CompensatorySeats, DistrictRule, ElectoralLaw, load_spec
+from forecast.data.spec import CompensatorySeats, DistrictRule, ElectoralLaw, load_spec
+from forecast.seats.kernels import allocate_district
+from forecast.seats.law import seats_from_table
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "iraq" / "2010_parliamentary"

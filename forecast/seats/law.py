@@ -1,7 +1,7 @@
 """A whole electoral law as one function from vote draws to seat draws.
 
-The law of a spec (:class:`forecast.spec.ElectoralLaw`) is composed of small parts: a national
-threshold, the district rule applied in every province (:mod:`forecast.allocation.kernels`),
+The law of a spec (:class:`forecast.data.spec.ElectoralLaw`) is composed of small parts: a national
+threshold, the district rule applied in every province (:mod:`forecast.seats.kernels`),
 reserved quota seats, national compensatory seats and the majority. :func:`allocate_seats`
 applies it to every draw at once, wrapped once in ``xr.apply_ufunc``; :func:`seats_from_table`
 and :func:`seats_command` do the same for one set of actual votes (the ``forecast seats``
@@ -20,7 +20,10 @@ import xarray as xr
 from rich.table import Table
 
 from forecast import dims
-from forecast.allocation.kernels import (
+from forecast.data.spec import DistrictRule, ElectoralLaw, ForecastSpec, load_spec
+from forecast.data.tables import Column, count, read_table, slug, text, write_atomic
+from forecast.errors import DataError
+from forecast.seats.kernels import (
     Lottery,
     allocate_batch,
     allocate_provinces,
@@ -28,9 +31,6 @@ from forecast.allocation.kernels import (
     national_and_max,
     passes_threshold,
 )
-from forecast.errors import DataError
-from forecast.spec import DistrictRule, ElectoralLaw, ForecastSpec, load_spec
-from forecast.tables import Column, count, read_table, slug, text, write_atomic
 
 __all__ = ["allocate_seats", "seats_command", "seats_from_table", "seats_table"]
 
@@ -101,7 +101,7 @@ def allocate_seats(
     Examples
     --------
     >>> import numpy as np, xarray as xr
-    >>> from forecast.spec import ElectoralLaw, DistrictRule
+    >>> from forecast.data.spec import ElectoralLaw, DistrictRule
     >>> law = ElectoralLaw(house_size=5, district=DistrictRule(method="dhondt"))
     >>> votes = xr.DataArray(
     ...     np.array([[[60, 40], [10, 90]]]), dims=("sample", "province", "party"),

@@ -1,7 +1,7 @@
 """Figures of a forecast: one function per figure, each returning a matplotlib ``Figure``.
 
 Every function takes a stage object (or the ``summary.json`` dict of
-:func:`forecast.results.summarise`) plus ``ax=None``, and draws numbers that were computed
+:func:`forecast.run.results.summarise`) plus ``ax=None``, and draws numbers that were computed
 upstream: intervals, probabilities and medians are read, never estimated here. The only
 reductions are the histogram counts of ``plot_formation_days`` and sorting. Figures are built
 on ``matplotlib.figure.Figure`` directly (no pyplot state), so saving uses the non-interactive
@@ -388,7 +388,7 @@ def plot_power(
     Parameters
     ----------
     power : xr.Dataset
-        From :func:`forecast.power.power_indices`: ``banzhaf_mean``, ``shapley_shubik_mean``
+        From :func:`forecast.government.power.power_indices`: ``banzhaf_mean``, ``shapley_shubik_mean``
         (party), ``banzhaf_eti``, ``shapley_shubik_eti`` (party, ci_bound), ``p_most_pivotal``
         and ``banzhaf_per_seat_share`` (party).
     names : Mapping, optional
@@ -493,7 +493,7 @@ def plot_formation_days(
     Parameters
     ----------
     coalitions : xr.Dataset
-        ``CoalitionTable`` after :func:`forecast.formation.predict_formation_days`:
+        ``CoalitionTable`` after :func:`forecast.government.formation.predict_formation_days`:
         ``formation_days`` (sample), ``formation_days_median``, ``formation_days_eti``
         (ci_bound) and ``p_formation_over``.
     protracted_days : float, optional

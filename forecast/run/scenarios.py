@@ -33,8 +33,8 @@ import xarray as xr
 from pydantic import ValidationError
 
 from forecast import dims
+from forecast.data.spec import ForecastSpec
 from forecast.errors import SpecError, did_you_mean
-from forecast.spec import ForecastSpec
 
 __all__ = [
     "BASELINE",

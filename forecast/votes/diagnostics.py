@@ -31,9 +31,7 @@ RHAT_MAX = 1.01
 ESS_MIN = 400
 
 
-def convergence_summary(
-    idata: xr.DataTree, var_names: list[str]
-) -> dict[str, float | int | bool]:
+def convergence_summary(idata: xr.DataTree, var_names: list[str]) -> dict[str, float | int | bool]:
     """R-hat, bulk ESS and divergences over the free parameters of a fit.
 
     Parameters
@@ -128,7 +126,7 @@ def vote_share_coverage(
         election -> ``coverage_90`` (share of observed shares inside their interval; about 0.9
         for a calibrated model) and ``n`` (how many shares were checked).
     """
-    from forecast.vote_model import observed_cells
+    from forecast.votes.model import observed_cells
 
     rng = np.random.default_rng(seed)
     post = stack_samples(posterior["posterior"].to_dataset())

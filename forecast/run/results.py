@@ -15,12 +15,12 @@ import numpy as np
 import xarray as xr
 
 from forecast import __version__, dims
+from forecast.data.spec import ForecastSpec
+from forecast.data.tables import write_atomic
 from forecast.errors import StoreError
-from forecast.pipeline import ForecastResult
-from forecast.scale import largest_share
-from forecast.spec import ForecastSpec
-from forecast.store import load_tree, save_tree
-from forecast.tables import write_atomic
+from forecast.run.pipeline import ForecastResult
+from forecast.run.scale import largest_share
+from forecast.run.store import load_tree, save_tree
 
 __all__ = [
     "RESULT_FILE",

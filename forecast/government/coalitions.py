@@ -31,9 +31,9 @@ import numpy as np
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
+from forecast.data.spec import ForecastSpec
 from forecast.dims import CI_BOUND, COALITION, LIST, PARTY, SAMPLE, check
 from forecast.errors import SpecError, did_you_mean
-from forecast.spec import ForecastSpec
 
 __all__ = [
     "SMALL_LISTS",

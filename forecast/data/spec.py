@@ -329,7 +329,7 @@ class CoalitionRules(_Strict):
 class FormationPriors(_Strict):
     """Conditional-logit coefficients for which government forms.
 
-    Terms not given keep the defaults of ``forecast.formation.default_formation_priors``.
+    Terms not given keep the defaults of ``forecast.government.formation.default_formation_priors``.
     """
 
     coefficients: dict[
@@ -355,7 +355,7 @@ class FormationPriors(_Strict):
 class DurationPriors(_Strict):
     """Hazard-model coefficients for the days from election to government.
 
-    Log-hazard coefficients; terms not given keep ``forecast.formation.default_duration_priors``.
+    Log-hazard coefficients; terms not given keep ``forecast.government.formation.default_duration_priors``.
     """
 
     coefficients: dict[
@@ -384,7 +384,7 @@ class DurationPriors(_Strict):
 class RiskPriors(_Strict):
     """Onset-risk logit coefficients (group-year) and the country's covariates.
 
-    Terms not given keep the defaults of ``forecast.risk.default_risk_priors``.
+    Terms not given keep the defaults of ``forecast.government.risk.default_risk_priors``.
     """
 
     coefficients: dict[
@@ -455,7 +455,7 @@ class SamplerSpec(_Strict):
 class ScenarioSpec(_Strict):
     """A counterfactual run on the fitted posterior: ``set`` maps scenario keys to values.
 
-    Keys (see ``forecast.scenarios``): ``turnout.<community>`` (factor on the community's
+    Keys (see ``forecast.run.scenarios``): ``turnout.<community>`` (factor on the community's
     turnout), ``boycott.<community>``, ``swing.<list>`` (share points in every province),
     ``merge.<list>`` (lists whose votes join it), ``split.<list>.<to>`` (share of its votes
     that move), ``veto.<list>.<list>`` (true adds, false lifts), and any field of the post-fit

@@ -3,7 +3,7 @@
 The fitted posterior is saved beside the outputs with the hash of the spec's fit sections and
 the data, so a rerun with the same spec, data and seed (and ``forecast report``) reuses it instead
 of refitting, as does a run whose spec differs only in post-fit sections (coalitions, risk,
-scenarios, ...). The post-fit stages run in chunks of samples on dask (``forecast.scale``).
+scenarios, ...). The post-fit stages run in chunks of samples on dask (``forecast.run.scale``).
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from typing import Any
 
 import xarray as xr
 
-from forecast.coalitions import coalition_candidates
-from forecast.diagnostics import turnout_coverage, vote_share_coverage
+from forecast.data.ingest import ingest_election
+from forecast.data.lineage import lineage_elections
+from forecast.data.spec import ForecastSpec
 from forecast.errors import StoreError
-from forecast.fit import fit_model
-from forecast.ingest import ingest_election
-from forecast.lineage import lineage_elections
-from forecast.power import power_indices
-from forecast.scale import (
+from forecast.government.coalitions import coalition_candidates
+from forecast.government.power import power_indices
+from forecast.run.scale import (
     DEFAULT_CHUNK,
     chunk_bounds,
     coalition_stage,
@@ -33,10 +32,11 @@ from forecast.scale import (
     run_tasks,
     votes_and_seats,
 )
-from forecast.scenarios import Scenario, baseline, spec_scenarios
-from forecast.spec import ForecastSpec
-from forecast.store import data_hash, load_tree, save_tree
-from forecast.vote_model import build_model
+from forecast.run.scenarios import Scenario, baseline, spec_scenarios
+from forecast.run.store import data_hash, load_tree, save_tree
+from forecast.votes.diagnostics import turnout_coverage, vote_share_coverage
+from forecast.votes.fit import fit_model
+from forecast.votes.model import build_model
 
 __all__ = ["ForecastResult", "run_forecast", "default_out_dir", "POSTERIOR_FILE"]
 
@@ -122,7 +122,7 @@ def run_forecast(
     scenarios : list of Scenario, optional
         Scenarios run beside the spec's own ``[[scenario]]`` blocks (and the baseline).
     scheduler : str, optional
-        Where the post-fit chunks run (``forecast.scale.run_tasks``): local threads by default.
+        Where the post-fit chunks run (``forecast.run.scale.run_tasks``): local threads by default.
     chunk : int
         Samples per chunk of the post-fit stages; with the seed, it fixes the draws.
     """

@@ -7,7 +7,7 @@ import xarray as xr
 from rich.table import Table
 
 from forecast import dims
-from forecast.spec import ForecastSpec
+from forecast.data.spec import ForecastSpec
 
 __all__ = ["data_summary", "data_table"]
 

@@ -1,6 +1,6 @@
 """Backtest: forecast a past election from the evidence its spec allows, then score it.
 
-:func:`run_backtest` runs the ordinary forecast (:func:`forecast.pipeline.run_forecast`, which
+:func:`run_backtest` runs the ordinary forecast (:func:`forecast.run.pipeline.run_forecast`, which
 reads only the target's law tables, never its results), reads what actually happened from a
 *truth* folder of the same format as an election folder under ``data/`` (:func:`read_truth`),
 and scores the model and two baselines with the same functions.
@@ -60,18 +60,17 @@ import xarray as xr
 from rich.table import Table
 
 from forecast import __version__, dims
-from forecast.allocation.law import allocate_seats
-from forecast.coalitions import score_coalitions
+from forecast.data.ingest import NATIONAL, PROVINCES, TURNOUT, VOTES
+from forecast.data.lineage import lineage_elections
+from forecast.data.spec import ForecastSpec
+from forecast.data.tables import Column, count, read_table, text, write_atomic
 from forecast.errors import DataError, SpecError, did_you_mean
-from forecast.formation import predict_formation, predict_formation_days
-from forecast.ingest import NATIONAL, PROVINCES, TURNOUT, VOTES
-from forecast.lineage import lineage_elections
-from forecast.pipeline import ForecastResult, run_forecast
-from forecast.report import BACKTEST_FILE, render_report
-from forecast.results import SUMMARY_FILE, save_result, summarise
-from forecast.simulate import target_electorate
-from forecast.spec import ForecastSpec
-from forecast.tables import Column, count, read_table, text, write_atomic
+from forecast.government.coalitions import score_coalitions
+from forecast.government.formation import predict_formation, predict_formation_days
+from forecast.run.pipeline import ForecastResult, run_forecast
+from forecast.run.results import SUMMARY_FILE, save_result, summarise
+from forecast.seats.law import allocate_seats
+from forecast.votes.simulate import target_electorate
 
 __all__ = [
     "BACKTEST_FILE",
@@ -92,6 +91,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("forecast")
+
+# Written beside a run; the report reads it so that re-rendering keeps its backtest section.
+BACKTEST_FILE = "backtest.json"
 
 UNIFORM_WEIGHT = 0.01
 CALIBRATION_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -925,8 +927,8 @@ def run_backtest(
     Returns
     -------
     Backtest
-        Writes the run's files, ``backtest.json``, ``summary.json`` with a ``backtest`` key, and
-        the PDF report with its backtest section.
+        Writes the run's files, ``backtest.json`` and ``summary.json`` with a ``backtest`` key;
+        the report (:func:`forecast.report.render.render_report`) reads them.
 
     Raises
     ------
@@ -949,7 +951,6 @@ def run_backtest(
     paths["backtest"] = write_atomic(
         result.out_dir / BACKTEST_FILE, lambda tmp: tmp.write_text(payload)
     )
-    paths["report"] = render_report(result)
     return Backtest(result, scores, paths)
 
 

@@ -15,8 +15,8 @@ import numpy as np
 import xarray as xr
 
 from forecast import dims
+from forecast.data.spec import ForecastSpec
 from forecast.errors import SpecError
-from forecast.spec import ForecastSpec
 
 __all__ = ["REST", "SOURCE", "lineage_elections", "lineage_weights"]
 

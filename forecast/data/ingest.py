@@ -18,9 +18,9 @@ import numpy as np
 import xarray as xr
 
 from forecast import dims
+from forecast.data.spec import ForecastSpec
+from forecast.data.tables import Column, count, percent, read_sidecar, read_table, share, slug, text
 from forecast.errors import DataError, SpecError, did_you_mean
-from forecast.spec import ForecastSpec
-from forecast.tables import Column, count, percent, read_sidecar, read_table, share, slug, text
 
 __all__ = ["ingest_election", "read_election_folder", "ElectionTables"]
 

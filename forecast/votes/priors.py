@@ -13,7 +13,7 @@ import pytensor.tensor as pt
 import xarray as xr
 
 from forecast import dims
-from forecast.spec import ForecastSpec
+from forecast.data.spec import ForecastSpec
 
 __all__ = [
     "BASE_FLOOR",

@@ -28,9 +28,9 @@ import json
 import numpy as np
 import xarray as xr
 
-from forecast.coalitions import member_seats, one_blas_thread
+from forecast.data.spec import Coefficient, ForecastSpec
 from forecast.dims import CI_BOUND, COALITION, PARTY, SAMPLE, check
-from forecast.spec import Coefficient, ForecastSpec
+from forecast.government.coalitions import member_seats, one_blas_thread
 
 __all__ = [
     "default_duration_priors",
@@ -252,7 +252,7 @@ def predict_formation(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: int) 
 
     Examples
     --------
-    >>> from forecast.coalitions import score_coalitions
+    >>> from forecast.government.coalitions import score_coalitions
     >>> from forecast.testing import toy_seat_draws, toy_spec
     >>> spec = toy_spec()
     >>> seats = toy_seat_draws(50, {"alpha": 45, "beta": 35, "gamma": 20})
@@ -370,7 +370,7 @@ def predict_formation_days(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: 
 
     Examples
     --------
-    >>> from forecast.coalitions import score_coalitions
+    >>> from forecast.government.coalitions import score_coalitions
     >>> from forecast.testing import toy_seat_draws, toy_spec
     >>> spec = toy_spec()
     >>> table = score_coalitions(toy_seat_draws(200, {"alpha": 45, "beta": 35, "gamma": 20}), spec)

@@ -13,9 +13,9 @@ import numpy as np
 import xarray as xr
 
 from forecast import dims
-from forecast.diagnostics import stack_samples
+from forecast.data.spec import ForecastSpec
 from forecast.errors import SpecError
-from forecast.spec import ForecastSpec
+from forecast.votes.diagnostics import stack_samples
 
 __all__ = ["simulate_votes", "target_electorate"]
 
@@ -63,7 +63,7 @@ def simulate_votes(
     Parameters
     ----------
     posterior : xr.DataTree
-        From :func:`forecast.fit.fit_model`; needs ``share`` (chain, draw, province, party),
+        From :func:`forecast.votes.fit.fit_model`; needs ``share`` (chain, draw, province, party),
         ``turnout`` (chain, draw, province) and ``kappa_target`` (chain, draw).
     data : xr.Dataset
         ElectionData.

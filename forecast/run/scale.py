@@ -25,13 +25,13 @@ import numpy as np
 import xarray as xr
 
 from forecast import dims
-from forecast.allocation.law import allocate_seats
-from forecast.coalitions import coalition_candidates, score_coalitions
-from forecast.formation import predict_formation, predict_formation_days
-from forecast.risk import assess_risk
-from forecast.scenarios import Scenario, apply_scenario
-from forecast.simulate import simulate_votes
-from forecast.spec import ForecastSpec
+from forecast.data.spec import ForecastSpec
+from forecast.government.coalitions import coalition_candidates, score_coalitions
+from forecast.government.formation import predict_formation, predict_formation_days
+from forecast.government.risk import assess_risk
+from forecast.run.scenarios import Scenario, apply_scenario
+from forecast.seats.law import allocate_seats
+from forecast.votes.simulate import simulate_votes
 
 __all__ = [
     "DEFAULT_CHUNK",

@@ -18,9 +18,9 @@ import pymc as pm
 import xarray as xr
 
 from forecast import __version__
-from forecast.diagnostics import convergence_summary, report_convergence
+from forecast.data.spec import SamplerSpec
 from forecast.errors import ConvergenceError
-from forecast.spec import SamplerSpec
+from forecast.votes.diagnostics import convergence_summary, report_convergence
 
 __all__ = ["fit_model"]
 
@@ -60,7 +60,7 @@ def enable_compile_cache() -> None:
     from pytensor.scalar.math import Psi
 
     compiled = numba_njit(digamma)
-    key = sha256(f"{Psi.__module__}.Psi:forecast.fit.digamma:1".encode()).hexdigest()
+    key = sha256(f"{Psi.__module__}.Psi:forecast.votes.fit.digamma:1".encode()).hexdigest()
 
     @register_funcify_and_cache_key(Psi)
     def _funcify_psi(op, node=None, **kwargs):
@@ -101,7 +101,7 @@ def fit_model(
     Parameters
     ----------
     model : pm.Model
-        From :func:`forecast.vote_model.build_model`.
+        From :func:`forecast.votes.model.build_model`.
     sampler : SamplerSpec
         Backend, chains, draws, tuning steps and target acceptance.
     seed : int

@@ -1,9 +1,9 @@
 """``render_report``: the PDF risk report of a forecast, typeset with Typst.
 
-The report is assembled in a temporary folder: the figures of :mod:`forecast.plots` as SVG, the
+The report is assembled in a temporary folder: the figures of :mod:`forecast.report.plots` as SVG, the
 data file ``report.json`` and a copy of the template (``reports/templates/<spec.report.template>``)
 are compiled there by the ``typst`` package, and the PDF is written atomically. Every number in
-the report comes from the result: the headline numbers of :func:`forecast.results.summarise`,
+the report comes from the result: the headline numbers of :func:`forecast.run.results.summarise`,
 the stage objects and their attrs (priors, provenance, diagnostics). The template only lays
 them out; :func:`report_data` formats them, so the text and the tests agree on how a number
 reads.
@@ -26,18 +26,19 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
-from forecast import __version__, plots
-from forecast.coalitions import SMALL_LISTS
-from forecast.diagnostics import ESS_MIN, RHAT_MAX
+from forecast import __version__
+from forecast.data.tables import write_atomic
 from forecast.dims import CHAIN, COALITION, COMMUNITY, DRAW, PARTY, PROVINCE
 from forecast.errors import ForecastError, SpecError
-from forecast.pipeline import ForecastResult
-from forecast.plots import fmt_p
-from forecast.results import largest_lists, settings_text, summarise
-from forecast.tables import write_atomic
+from forecast.evaluate.backtest import BACKTEST_FILE
+from forecast.government.coalitions import SMALL_LISTS
+from forecast.report import plots
+from forecast.report.plots import fmt_p
+from forecast.run.pipeline import ForecastResult
+from forecast.run.results import largest_lists, settings_text, summarise
+from forecast.votes.diagnostics import ESS_MIN, RHAT_MAX
 
 __all__ = [
-    "BACKTEST_FILE",
     "REPORT_FILE",
     "DATA_FILE",
     "TEMPLATES",
@@ -51,10 +52,8 @@ log = logging.getLogger("forecast")
 
 REPORT_FILE = "report.pdf"
 DATA_FILE = "report.json"
-# Written by forecast.backtest beside a run; read here so that re-rendering keeps its section.
-BACKTEST_FILE = "backtest.json"
 TEMPLATES = Path("reports") / "templates"
-_ENGINE_ROOT = Path(__file__).resolve().parents[1]  # the source tree that holds reports/templates
+_ENGINE_ROOT = Path(__file__).resolve().parents[2]  # the source tree that holds reports/templates
 _METHOD_NAMES = {
     "hare_lr": "Hare quota with largest remainders",
     "droop_lr": "Droop quota with largest remainders",
@@ -650,7 +649,7 @@ def report_data(result: ForecastResult, summary: Mapping[str, Any] | None = None
     Parameters
     ----------
     result : ForecastResult
-        A finished run (fresh, or read back by :func:`forecast.results.load_result`).
+        A finished run (fresh, or read back by :func:`forecast.run.results.load_result`).
     summary : Mapping, optional
         ``summarise(result)``, when already computed.
 

@@ -2,7 +2,7 @@
 
 Every kernel takes ``votes`` with any leading axes (draws, provinces, ...) and a trailing
 ``party`` axis, a magnitude per row (or one for all rows) and returns integer seats of the same
-shape. The kernels know nothing of xarray or of spec files; :mod:`forecast.allocation.law` wraps
+shape. The kernels know nothing of xarray or of spec files; :mod:`forecast.seats.law` wraps
 them once into labelled seat draws.
 
 Why hand-written: allocation is the hot path of a forecast (every posterior draw of every
@@ -587,7 +587,7 @@ _CHUNK = 16384
 
 @dataclass(frozen=True)
 class _Rule:
-    """A district rule's parameters, with the field names of ``forecast.spec.DistrictRule``."""
+    """A district rule's parameters, with the field names of ``forecast.data.spec.DistrictRule``."""
 
     method: str
     first_divisor: float | None
@@ -623,7 +623,7 @@ def allocate_batch(
     m : int or np.ndarray of int, dims (row,)
         District magnitude, one for all rows or one per row.
     rule : DistrictRule
-        Any object with the fields of :class:`forecast.spec.DistrictRule`.
+        Any object with the fields of :class:`forecast.data.spec.DistrictRule`.
     valid : np.ndarray, optional, dims (row,)
         Valid votes per row; defaults to the sum over ``rows``.
     allowed : np.ndarray of bool, optional, dims (row, party) or (party,)
@@ -717,7 +717,7 @@ def allocate_provinces(
     m : np.ndarray of int, dims (province,)
         District magnitudes.
     rule : DistrictRule
-        Any object with the fields of :class:`forecast.spec.DistrictRule`.
+        Any object with the fields of :class:`forecast.data.spec.DistrictRule`.
     valid : np.ndarray, dims (row, province)
         Valid votes per row and province (whole numbers).
     allowed : np.ndarray of bool, optional, dims (party,) or (party, row)

@@ -25,11 +25,11 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from forecast.coalitions import one_blas_thread
+from forecast.data.spec import Coefficient, ForecastSpec
 from forecast.dims import CI_BOUND, COALITION, COMMUNITY, PARTY, SAMPLE, check
 from forecast.errors import SpecError
-from forecast.formation import prior_table
-from forecast.spec import Coefficient, ForecastSpec
+from forecast.government.coalitions import one_blas_thread
+from forecast.government.formation import prior_table
 
 __all__ = ["STATUSES", "assess_risk", "default_risk_priors"]
 
@@ -179,8 +179,8 @@ def assess_risk(
 
     Examples
     --------
-    >>> from forecast.coalitions import score_coalitions
-    >>> from forecast.formation import predict_formation, predict_formation_days
+    >>> from forecast.government.coalitions import score_coalitions
+    >>> from forecast.government.formation import predict_formation, predict_formation_days
     >>> from forecast.testing import toy_seat_draws, toy_spec
     >>> spec = toy_spec(risk={"log_gdp_per_capita": 8.0, "gdp_source": "toy"})
     >>> seats = toy_seat_draws(100, {"alpha": 45, "beta": 35, "gamma": 20})

@@ -1,7 +1,5 @@
 """``build_model``: the PyMC graph of turnout and vote share by province.
 
-(Named ``vote_model`` so that it is not confused with the ``models/`` folder of spec files.)
-
 Vote share lives in the space of the *target* election's lists. In every election, each province
 has a latent support for the target lists, softmax(national level + province effect). Past
 elections are observed through their own lists: the spec's lineage says where each past list's
@@ -21,8 +19,9 @@ import xarray as xr
 from scipy.special import gammaln
 
 from forecast import dims
-from forecast.lineage import SOURCE, lineage_elections, lineage_weights
-from forecast.priors import (
+from forecast.data.lineage import SOURCE, lineage_elections, lineage_weights
+from forecast.data.spec import ForecastSpec
+from forecast.votes.priors import (
     BASE_FLOOR,
     MIXED_CONCENTRATION,
     community_affinity,
@@ -31,7 +30,6 @@ from forecast.priors import (
     province_composition,
     zero_sum_normal,
 )
-from forecast.spec import ForecastSpec
 
 __all__ = ["build_model", "model_inputs", "observed_cells", "VOTE_ELECTION"]
 

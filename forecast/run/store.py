@@ -14,10 +14,13 @@ from pathlib import Path
 
 import xarray as xr
 
-from forecast import __version__, fit, lineage, priors, vote_model
+from forecast import __version__
+from forecast.data import lineage
+from forecast.data.spec import POST_FIT_SECTIONS, ForecastSpec, spec_hash
+from forecast.data.tables import write_atomic
 from forecast.errors import StoreError
-from forecast.spec import POST_FIT_SECTIONS, ForecastSpec, spec_hash
-from forecast.tables import write_atomic
+from forecast.votes import fit, priors
+from forecast.votes import model as vote_model
 
 __all__ = ["data_hash", "load_tree", "save_tree"]
 

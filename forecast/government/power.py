@@ -1,6 +1,6 @@
 """Pivotal power: Banzhaf and Shapley-Shubik indices of each actor in each seat sample.
 
-The actors of ``forecast.coalitions.coalition_actors`` play a weighted voting game whose quota
+The actors of ``forecast.government.coalitions.coalition_actors`` play a weighted voting game whose quota
 is the house majority; lists outside the game keep their seats, so the quota never moves.
 Both indices are linear in the indicator of winning coalitions: with ``win[m]`` for bitmask
 ``m``, the Banzhaf swing count of actor ``i`` is ``sum_m win[m] * (+1 if i in m else -1)`` and
@@ -20,9 +20,9 @@ import numpy as np
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
-from forecast.coalitions import coalition_actors, mask_members
+from forecast.data.spec import ForecastSpec
 from forecast.dims import CI_BOUND, PARTY, SAMPLE, check
-from forecast.spec import ForecastSpec
+from forecast.government.coalitions import coalition_actors, mask_members
 
 __all__ = ["power_indices", "power_kernel"]
 
