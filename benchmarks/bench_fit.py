@@ -140,8 +140,8 @@ def main() -> None:
     lines = [header, "|" + "---|" * 9]
     for name, c, w, secs, emin, emed, rmax, div in rows:
         lines.append(
-            f"| {name} | {c:.1f} | {w:.1f} | {secs:.1f} | {emin:.0f} | {emed:.0f} | {emin / secs:.1f} "
-            f"| {rmax:.3f} | {div} |"
+            f"| {name} | {c:.1f} | {w:.1f} | {secs:.1f} | {emin:.0f} | {emed:.0f} "
+            f"| {emin / secs:.1f} | {rmax:.3f} | {div} |"
         )
     ratio = (rows[0][4] / rows[0][3]) / (rows[-1][4] / rows[-1][3])
     title = (

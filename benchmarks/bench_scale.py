@@ -135,7 +135,8 @@ def main() -> None:
         return
     if not args.posterior.exists():
         sys.exit(
-            f"no posterior at {args.posterior}: run `forecast run {args.spec}` first or give --posterior"
+            f"no posterior at {args.posterior}: "
+            f"run `forecast run {args.spec}` first or give --posterior"
         )
     rows = []
     for part in (8, 4, 2, 1):
@@ -158,13 +159,15 @@ def main() -> None:
     lines = [
         f"## Scale-out: post-fit stages on dask, {args.spec.stem} ({dt.date.today()})",
         "",
-        f"`forecast.run.scale.headlines` (simulate, allocate, coalitions, formation, delay, risk; chunks of "
-        f"10,000 samples reduced to counts) on the fitted posterior; {os.cpu_count()} cores "
-        f"({platform.machine()}), load average {load:.2f} at the end. One process = dask's sync "
-        "scheduler; local cluster = dask.distributed LocalCluster, 2 worker processes x 1 thread. "
+        "`forecast.run.scale.headlines` (simulate, allocate, coalitions, formation, delay, risk; "
+        "chunks of 10,000 samples reduced to counts) on the fitted posterior; "
+        f"{os.cpu_count()} cores ({platform.machine()}), load average {load:.2f} at the end. "
+        "One process = dask's sync scheduler; local cluster = dask.distributed LocalCluster, "
+        "2 worker processes x 1 thread. "
         "Peak memory = peak resident set of the process (cluster: client + largest worker). "
         "The cluster's workers import the package before the clock starts. "
-        "Results are identical on both paths (same seeds per chunk; checked in tests/test_scale.py).",
+        "Results are identical on both paths (same seeds per chunk; "
+        "checked in tests/test_scale.py).",
         "",
         "| where | work | seconds | samples/s | peak MB |",
         "| --- | --- | ---: | ---: | ---: |",

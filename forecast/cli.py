@@ -40,7 +40,10 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="show warnings and er
 Scheduler = Annotated[
     str | None,
     typer.Option(
-        help="where post-fit chunks run: threads (default), sync, processes, or a dask scheduler address"
+        help=(
+            "where post-fit chunks run: threads (default), sync, processes, "
+            "or a dask scheduler address"
+        )
     ),
 ]
 
@@ -153,7 +156,11 @@ def scenario(
 ) -> None:
     """Run scenarios beside the baseline on the fitted posterior (fitting only when none is saved).
 
-    The --set settings form one scenario, run with the spec's own scenario blocks. Keys: turnout.<community> (factor), boycott.<community>, swing.<list> (share points), merge.<list> (lists joining it), split.<list>.<to> (share), veto.<list>.<list> (true/false), and fields of the post-fit sections (law., coalitions., formation., duration., risk.).
+    The --set settings form one scenario, run with the spec's own scenario blocks. Keys:
+    turnout.<community> (factor), boycott.<community>, swing.<list> (share points),
+    merge.<list> (lists joining it), split.<list>.<to> (share), veto.<list>.<list>
+    (true/false), and fields of the post-fit sections (law., coalitions., formation.,
+    duration., risk.).
     """
     from forecast.data.spec import load_spec
     from forecast.errors import SpecError
@@ -223,7 +230,7 @@ def _run_and_write(
 
 
 def _scenario_table(found: list[dict[str, Any]]) -> Any:
-    """The scenarios beside the baseline, as a terminal table."""
+    """Return the scenarios beside the baseline, as a terminal table."""
     from rich.table import Table
 
     from forecast.run.results import scenario_rows

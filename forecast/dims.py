@@ -117,7 +117,7 @@ def check(obj: xr.Dataset, kind: str) -> xr.Dataset:
 
 
 def probabilities_ok(da: xr.DataArray) -> bool:
-    """True when every finite value lies in [0, 1]."""
+    """Tell whether every finite value lies in [0, 1]."""
     v = np.asarray(da, dtype=float)
     v = v[np.isfinite(v)]
     return bool(np.all((v >= 0) & (v <= 1)))

@@ -222,7 +222,7 @@ _TWELVE_BASES: list[dict[str, float]] = [
 
 
 def twelve_list_game(n_sample: int, *, seed: int) -> tuple[ForecastSpec, xr.Dataset]:
-    """A 325-seat house of twelve lists: the spec and ``n_sample`` seat draws.
+    """Return a 325-seat house of twelve lists: the spec and ``n_sample`` seat draws.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""The package's shape: stage folders import only earlier stages; modules and functions stay small."""
+"""The package's shape: stages import only earlier stages; modules and functions stay small."""
 
 import ast
 from pathlib import Path

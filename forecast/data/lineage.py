@@ -34,7 +34,7 @@ def lineage_elections(spec: ForecastSpec) -> list[str]:
 
 
 def past_lists(data: xr.Dataset, spec: ForecastSpec, election: str) -> list[str]:
-    """Lists of a past election with a lineage row that stood (by province or nationally)."""
+    """Return the lists of a past election with a lineage row that stood (locally or nationally)."""
     d = data.sel({dims.ELECTION: election})
     stood = d["contested"].any(dims.PROVINCE).values | np.isfinite(d["national_votes"].values)
     rows = {r.source for r in spec.lineage if r.election == election}

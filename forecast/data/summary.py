@@ -46,7 +46,7 @@ def data_summary(data: xr.Dataset, spec: ForecastSpec) -> list[dict[str, object]
 
 
 def data_table(rows: list[dict[str, object]]) -> Table:
-    """A rich table of :func:`data_summary` rows."""
+    """Return a rich table of :func:`data_summary` rows."""
     table = Table(title="Election data", header_style="bold")
     heads = {
         "election": "election",

@@ -45,14 +45,14 @@ def text(cell: str) -> str:
 
 
 def slug(cell: str) -> str:
-    """A lowercase ASCII identifier such as ``state_of_law``."""
+    """Return a lowercase ASCII identifier such as ``state_of_law``."""
     if not cell.isascii() or not cell.replace("_", "").isalnum() or cell.lower() != cell:
         raise ValueError("expected a lowercase ascii slug such as 'state_of_law'")
     return cell
 
 
 def count(cell: str) -> int:
-    """A non-negative whole number (thousands separators are not allowed)."""
+    """Return a non-negative whole number (thousands separators are not allowed)."""
     try:
         value = float(cell)
     except ValueError:
@@ -75,12 +75,12 @@ def _bounded(cell: str, low: float, high: float, what: str) -> float:
 
 
 def percent(cell: str) -> float:
-    """A percentage in [0, 100]."""
+    """Return a percentage in [0, 100]."""
     return _bounded(cell, 0.0, 100.0, "percentage")
 
 
 def share(cell: str) -> float:
-    """A share in [0, 1]."""
+    """Return a share in [0, 1]."""
     return _bounded(cell, 0.0, 1.0, "share")
 
 
@@ -111,7 +111,8 @@ def read_table(path: Path, columns: Iterable[Column], *, key: tuple[str, ...] = 
     for name in header:
         if name not in cols:
             raise DataError(
-                f"unexpected column '{name}'{did_you_mean(name, cols)}; allowed columns: {', '.join(cols)}",
+                f"unexpected column '{name}'{did_you_mean(name, cols)}; "
+                f"allowed columns: {', '.join(cols)}",
                 file=path,
                 where="row 1",
                 field=name,
@@ -147,7 +148,8 @@ def read_table(path: Path, columns: Iterable[Column], *, key: tuple[str, ...] = 
             k = tuple(row[name] for name in key)
             if k in seen:
                 raise DataError(
-                    f"duplicate row for {', '.join(f'{n}={v}' for n, v in zip(key, k, strict=True))}"
+                    "duplicate row for "
+                    f"{', '.join(f'{n}={v}' for n, v in zip(key, k, strict=True))}"
                     f" (first at row {seen[k]})",
                     file=path,
                     where=f"row {lineno}",

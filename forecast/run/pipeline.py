@@ -73,7 +73,7 @@ def default_out_dir(spec: ForecastSpec) -> Path:
 def _posterior(
     spec: ForecastSpec, data: xr.Dataset, *, seed: int, key: str, out_dir: Path, progress: bool
 ) -> xr.DataTree:
-    """The cached posterior for this spec, data and seed, or a fresh fit saved for next time."""
+    """Return the saved posterior of this spec, data and seed, or fit one and save it."""
     path = out_dir / POSTERIOR_FILE
     if path.exists():
         try:
@@ -92,6 +92,44 @@ def _posterior(
     tree = fit_model(model, spec.sampler, seed=seed, spec_hash=key, progress=progress)
     save_tree(tree, path)
     return tree
+
+
+class _Laps:
+    """Wall time of each stage, logged as it ends (``ForecastResult.timings``)."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        """Close the lap of ``stage``."""
+        now = time.perf_counter()
+        self.timings[stage] = round(now - self._clock, 3)
+        log.info("%s done in %.1f s", stage, now - self._clock)
+        self._clock = now
+
+
+def _votes_and_seats(
+    posterior: xr.DataTree,
+    data: xr.Dataset,
+    spec: ForecastSpec,
+    *,
+    seed: int,
+    samples: int,
+    chunk: int,
+    scheduler: str | None,
+) -> tuple[xr.Dataset, xr.Dataset]:
+    """Simulate the target election's votes and allocate its seats, chunk by chunk."""
+    chunks = run_tasks(
+        votes_and_seats,
+        {"post": predictive_inputs(posterior), "data": data, "scenario": baseline(spec)},
+        [
+            {"seed": seed, "index": i, "start": a, "stop": b}
+            for i, (a, b) in enumerate(chunk_bounds(samples, chunk))
+        ],
+        scheduler=scheduler,
+    )
+    return concat_samples([v for v, _ in chunks]), concat_samples([s for _, s in chunks])
 
 
 def run_forecast(
@@ -128,65 +166,28 @@ def run_forecast(
     """
     seed = spec.sampler.seed if seed is None else seed
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(spec)
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = round(now - clock, 3)
-        log.info("%s done in %.1f s", stage, now - clock)
-        clock = now
-
+    n = draws or spec.sampler.samples
+    lap = _Laps()
     runs = [*spec_scenarios(spec), *(scenarios or [])]  # checked before the long fit
     data = ingest_election(spec)
-    key = data_hash(spec, data)
     lap("ingest")
-    posterior = _posterior(
-        spec,
-        data,
-        seed=seed,
-        key=data_hash(spec, data, fit_only=True),
-        out_dir=out_dir,
-        progress=progress,
-    )
+    fit_key = data_hash(spec, data, fit_only=True)
+    posterior = _posterior(spec, data, seed=seed, key=fit_key, out_dir=out_dir, progress=progress)
     checks = {
         "vote_share": vote_share_coverage(posterior, data, lineage_elections(spec), seed=seed + 6),
         "turnout": turnout_coverage(posterior, data, seed=seed + 7),
     }
     lap("fit")
-    n = draws or spec.sampler.samples
-    chunks = run_tasks(
-        votes_and_seats,
-        {"post": predictive_inputs(posterior), "data": data, "scenario": baseline(spec)},
-        [
-            {"seed": seed, "index": i, "start": a, "stop": b}
-            for i, (a, b) in enumerate(chunk_bounds(n, chunk))
-        ],
-        scheduler=scheduler,
-    )
-    votes = concat_samples([v for v, _ in chunks])
-    seats = concat_samples([s for _, s in chunks])
+    where = {"seed": seed, "chunk": chunk, "scheduler": scheduler}
+    votes, seats = _votes_and_seats(posterior, data, spec, samples=n, **where)
     lap("simulate and allocate")
-    table, risk = coalition_stage(
-        seats, spec, seed=seed, index=0, candidates=coalition_candidates(seats, spec)
-    )
+    candidates = coalition_candidates(seats, spec)
+    table, risk = coalition_stage(seats, spec, seed=seed, index=0, candidates=candidates)
     power = power_indices(seats, spec)
     lap("coalitions and risk")
-    found = (
-        headlines(
-            posterior,
-            data,
-            [baseline(spec), *runs],
-            seed=seed,
-            samples=n,
-            chunk=chunk,
-            scheduler=scheduler,
-        )
-        if runs
-        else []
-    )
+    found = []
     if runs:
+        found = headlines(posterior, data, [baseline(spec), *runs], samples=n, **where)
         lap("scenarios")
     return ForecastResult(
         spec=spec,
@@ -197,10 +198,10 @@ def run_forecast(
         coalitions=table,
         power=power,
         risk=risk,
-        spec_hash=key,
+        spec_hash=data_hash(spec, data),
         seed=seed,
         out_dir=out_dir,
         checks=checks,
-        timings=timings,
+        timings=lap.timings,
         scenarios=found,
     )

@@ -1,4 +1,4 @@
-"""A run's files: ``result.nc`` (everything), ``summary.json`` (headline numbers), ``seats_draws.csv``.
+"""A run's files: ``result.nc`` (everything), ``summary.json`` (headlines), ``seats_draws.csv``.
 
 ``summarise`` computes the headline numbers from the stage objects (no modelling here, only
 counting and quantiles); ``save_result`` writes the three files atomically; ``load_result``
@@ -135,19 +135,26 @@ def _provinces(result: ForecastResult) -> list[dict[str, Any]]:
 
 
 def largest_lists(found: list[dict[str, Any]], n: int) -> list[str]:
-    """The ``n`` lists with most seats on average in the first (baseline) scenario."""
+    """Return the ``n`` lists with most seats on average in the first (baseline) scenario."""
     base = found[0]["lists"]
     return sorted(base, key=lambda p: -base[p]["seats_mean"])[:n]
 
 
 def settings_text(settings: dict[str, Any]) -> str:
-    """A scenario's settings as ``key = value`` text, values as TOML writes them."""
+    """Return a scenario's settings as ``key = value`` text, values as TOML writes them."""
     return "; ".join(f"{k} = {json.dumps(v)}" for k, v in settings.items())
 
 
+def _seat_interval(row: dict[str, Any]) -> str:
+    """Format a list's seats as ``median [lo90, hi90]``."""
+    return f"{row['seats_median']} [{row['seats_lo90']}, {row['seats_hi90']}]"
+
+
 def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[str, Any]]:
-    """One flat row per scenario for tables: seats of the baseline's largest lists, the likeliest
-    government, the likeliest prime minister's list, the delay and the conflict risk.
+    """Lay out one flat row per scenario for tables.
+
+    A row has the seats of the baseline's largest lists, the likeliest government, the likeliest
+    prime minister's list, the delay and the conflict risk.
     """
     top = largest_lists(found, lists)
     rows = []
@@ -159,10 +166,7 @@ def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[s
             {
                 "scenario": h["scenario"],
                 "changes": settings or "none",
-                **{
-                    p: f"{h['lists'][p]['seats_median']} [{h['lists'][p]['seats_lo90']}, {h['lists'][p]['seats_hi90']}]"
-                    for p in top
-                },
+                **{p: _seat_interval(h["lists"][p]) for p in top},
                 "likeliest_government": f"{gov['label']} ({gov['p_form']:.0%})",
                 "prime_minister": f"{pm} ({p_pm:.0%})",
                 "days_median": h["formation_days"]["median"],
@@ -173,7 +177,7 @@ def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[s
 
 
 def summarise(result: ForecastResult) -> dict[str, Any]:
-    """The headline numbers of a run, as written to ``summary.json`` (schema in the README)."""
+    """Return a run's headline numbers, as written to ``summary.json`` (schema in the README)."""
     table, risk, power = result.coalitions, result.risk, result.power
     post = result.posterior.attrs
     communities = {}

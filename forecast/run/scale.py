@@ -55,7 +55,7 @@ PILOT = 1 << 16  # samples whose seats choose the candidate governments
 
 
 def chunk_seed(seed: int, stage: int, index: int) -> int:
-    """The seed of one stage of one chunk (independent streams via NumPy's SeedSequence)."""
+    """Return the seed of one stage of one chunk (independent streams via NumPy's SeedSequence)."""
     return int(np.random.SeedSequence([seed, stage, index]).generate_state(1)[0])
 
 
@@ -218,7 +218,7 @@ def _hist_quantile(hist: np.ndarray, q: float) -> int:
 def _headline(
     counts: list[dict[str, Any]], scenario: Scenario, candidates: xr.Dataset
 ) -> dict[str, Any]:
-    """Merged chunk counts as the scenario's headline numbers."""
+    """Merge chunk counts into the scenario's headline numbers."""
     total = {k: sum(c[k] for c in counts) for k in counts[0]}
     n = total["n"]
     lists = {}

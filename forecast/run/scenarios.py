@@ -72,13 +72,14 @@ class Scenario:
 
 
 def baseline(spec: ForecastSpec) -> Scenario:
-    """The forecast as specified: no change."""
+    """Return the forecast as specified: no change."""
     return Scenario(BASELINE, spec, description="the forecast as specified")
 
 
 def parse_assignments(items: Iterable[str], *, where: str = "--set") -> dict[str, Any]:
-    """``KEY=VALUE`` strings to a mapping; a value is read as TOML (``true``, ``0.2``, ``["a"]``)
-    and, failing that, kept as text.
+    """Parse ``KEY=VALUE`` strings to a mapping.
+
+    A value is read as TOML (``true``, ``0.2``, ``["a"]``) and, failing that, kept as text.
     """
     out: dict[str, Any] = {}
     for item in items:
@@ -94,7 +95,7 @@ def parse_assignments(items: Iterable[str], *, where: str = "--set") -> dict[str
 
 
 def spec_scenarios(spec: ForecastSpec) -> list[Scenario]:
-    """The spec's ``[[scenario]]`` blocks, parsed and checked."""
+    """Return the spec's ``[[scenario]]`` blocks, parsed and checked."""
     return [
         parse_scenario(
             spec, s.name, s.settings, description=s.description, where=f"scenario[{i}].set"
@@ -118,17 +119,42 @@ def parse_scenario(
     SpecError
         Naming the setting (``where`` + key) and what is wrong with it.
     """
-    parties = spec.party_ids
-    communities = spec.community_ids
-    turnout: dict[str, float] = {}
-    swing: dict[str, float] = {}
-    moves: list[tuple[str, str, float]] = []
-    overrides: dict[str, Any] = {}
-    vetoes = {frozenset(v) for v in spec.coalitions.vetoes}
-
+    changes = _Changes(spec, vetoes={frozenset(v) for v in spec.coalitions.vetoes})
     for key, value in settings.items():
         at = f"{where}.{key}" if where.startswith("scenario") else f"{where} {key}"
-        check = _Check(spec, at, value)
+        changes.add(key, _Check(spec, at, value))
+    changed = dict(changes.overrides)
+    if changes.vetoes != {frozenset(v) for v in spec.coalitions.vetoes}:
+        changed["coalitions.vetoes"] = [sorted(v) for v in sorted(changes.vetoes, key=sorted)]
+    new_spec = _override(spec, changed, where) if changed else spec
+    return Scenario(
+        name=name,
+        spec=new_spec,
+        description=description,
+        settings=dict(settings),
+        turnout=changes.turnout,
+        swing=changes.swing,
+        moves=tuple(changes.moves),
+        where=where,
+    )
+
+
+_ARITY = {"turnout": 1, "boycott": 1, "swing": 1, "merge": 1, "split": 2, "veto": 2}
+
+
+@dataclass
+class _Changes:
+    """A scenario's changes, gathered one setting at a time."""
+
+    spec: ForecastSpec
+    vetoes: set[frozenset[str]]
+    turnout: dict[str, float] = field(default_factory=dict)
+    swing: dict[str, float] = field(default_factory=dict)
+    moves: list[tuple[str, str, float]] = field(default_factory=list)
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, key: str, check: _Check) -> None:
+        """Check one ``key = value`` setting and record what it changes."""
         kind, _, rest = key.partition(".")
         parts = rest.split(".") if rest else []
         if kind not in _KINDS:
@@ -137,58 +163,48 @@ def parse_scenario(
                 f"known: {', '.join(_KINDS)}"
             )
         if kind in _SPEC_SECTIONS:
-            overrides[key] = value
-            continue
-        arity = {"turnout": 1, "boycott": 1, "swing": 1, "merge": 1, "split": 2, "veto": 2}[kind]
-        if len(parts) != arity:
-            shape = {1: f"{kind}.<name>", 2: f"{kind}.<list>.<list>"}[arity]
+            self.overrides[key] = check.value
+            return
+        if len(parts) != _ARITY[kind]:
+            shape = {1: f"{kind}.<name>", 2: f"{kind}.<list>.<list>"}[_ARITY[kind]]
             raise check.fail(f"expected a key of the form {shape}")
-        if kind in ("turnout", "boycott"):
-            community = check.known(parts[0], communities, "community")
-            if kind == "turnout":
-                turnout[community] = check.number(0.0, 10.0)
-            elif check.flag():
-                turnout[community] = 0.0
-        elif kind == "swing":
-            swing[check.known(parts[0], parties, "list")] = check.number(-1.0, 1.0)
-        elif kind == "merge":
-            into = check.known(parts[0], parties, "list")
-            joining = [value] if isinstance(value, str) else value
-            if not isinstance(joining, list) or not joining:
-                raise check.fail(f"expected a list of lists, got {value!r}")
-            for other in joining:
-                if check.known(str(other), parties, "list") == into:
-                    raise check.fail(f"'{into}' cannot merge with itself")
-                moves.append((str(other), into, 1.0))
-        elif kind == "split":
-            source, to = (
-                check.known(parts[0], parties, "list"),
-                check.known(parts[1], parties, "list"),
-            )
-            if source == to:
-                raise check.fail(f"'{source}' cannot split into itself")
-            moves.append((source, to, check.number(0.0, 1.0)))
-        else:  # veto
-            members = [*parties, *(q.party for q in spec.law.quota)]
-            pair = frozenset(check.known(p, members, "list") for p in parts)
-            add = check.flag("true (add the veto) or false (lift it)")
-            if not add and pair not in vetoes:
-                raise check.fail(f"there is no veto between {' and '.join(parts)} to lift")
-            vetoes = vetoes | {pair} if add else vetoes - {pair}
-    changed = dict(overrides)
-    if vetoes != {frozenset(v) for v in spec.coalitions.vetoes}:
-        changed["coalitions.vetoes"] = [sorted(v) for v in sorted(vetoes, key=sorted)]
-    new_spec = _override(spec, changed, where) if changed else spec
-    return Scenario(
-        name=name,
-        spec=new_spec,
-        description=description,
-        settings=dict(settings),
-        turnout=turnout,
-        swing=swing,
-        moves=tuple(moves),
-        where=where,
-    )
+        getattr(self, f"_{kind}")(parts, check)
+
+    def _turnout(self, parts: list[str], check: _Check) -> None:
+        community = check.known(parts[0], self.spec.community_ids, "community")
+        self.turnout[community] = check.number(0.0, 10.0)
+
+    def _boycott(self, parts: list[str], check: _Check) -> None:
+        community = check.known(parts[0], self.spec.community_ids, "community")
+        if check.flag():
+            self.turnout[community] = 0.0
+
+    def _swing(self, parts: list[str], check: _Check) -> None:
+        self.swing[check.known(parts[0], self.spec.party_ids, "list")] = check.number(-1.0, 1.0)
+
+    def _merge(self, parts: list[str], check: _Check) -> None:
+        into = check.known(parts[0], self.spec.party_ids, "list")
+        joining = [check.value] if isinstance(check.value, str) else check.value
+        if not isinstance(joining, list) or not joining:
+            raise check.fail(f"expected a list of lists, got {check.value!r}")
+        for other in joining:
+            if check.known(str(other), self.spec.party_ids, "list") == into:
+                raise check.fail(f"'{into}' cannot merge with itself")
+            self.moves.append((str(other), into, 1.0))
+
+    def _split(self, parts: list[str], check: _Check) -> None:
+        source, to = (check.known(p, self.spec.party_ids, "list") for p in parts)
+        if source == to:
+            raise check.fail(f"'{source}' cannot split into itself")
+        self.moves.append((source, to, check.number(0.0, 1.0)))
+
+    def _veto(self, parts: list[str], check: _Check) -> None:
+        members = [*self.spec.party_ids, *(q.party for q in self.spec.law.quota)]
+        pair = frozenset(check.known(p, members, "list") for p in parts)
+        add = check.flag("true (add the veto) or false (lift it)")
+        if not add and pair not in self.vetoes:
+            raise check.fail(f"there is no veto between {' and '.join(parts)} to lift")
+        self.vetoes = self.vetoes | {pair} if add else self.vetoes - {pair}
 
 
 @dataclass(frozen=True)
@@ -220,7 +236,7 @@ class _Check:
 
 
 def _override(spec: ForecastSpec, settings: Mapping[str, Any], where: str) -> ForecastSpec:
-    """The spec with dotted-path settings replaced, validated as a spec file would be."""
+    """Return the spec with dotted-path settings replaced, validated as a spec file would be."""
     raw = spec.model_dump(mode="python", by_alias=True)
     for key, value in settings.items():
         node: Any = raw
@@ -255,7 +271,7 @@ def _override(spec: ForecastSpec, settings: Mapping[str, Any], where: str) -> Fo
 
 
 def apply_scenario(votes: xr.Dataset, scenario: Scenario) -> xr.Dataset:
-    """The scenario's VoteDraws: list votes changed, valid votes and turnout following them.
+    """Return the scenario's VoteDraws: list votes changed, valid votes and turnout following them.
 
     Parameters
     ----------
@@ -307,8 +323,9 @@ def apply_scenario(votes: xr.Dataset, scenario: Scenario) -> xr.Dataset:
 
 
 def _uniform_swing(v: np.ndarray, delta: np.ndarray) -> np.ndarray:
-    """Add ``delta`` (NaN: no swing) to the swung lists' shares of every cell; the other lists
-    scale to fill the rest, and the cell's total is kept.
+    """Add ``delta`` (NaN: no swing) to the swung lists' shares of every cell.
+
+    The other lists scale to fill the rest, and the cell's total is kept.
     """
     total = v.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):

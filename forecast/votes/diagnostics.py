@@ -114,7 +114,7 @@ def stack_samples(ds: xr.Dataset) -> xr.Dataset:
 def vote_share_coverage(
     posterior: xr.DataTree, data: xr.Dataset, elections: list[str], *, seed: int, draws: int = 400
 ) -> dict[str, dict[str, float]]:
-    """Posterior predictive check: do past results fall inside their 90% predictive intervals?
+    """Check how often past results fall inside their 90% posterior predictive intervals.
 
     For each past election and each province with reported lists, the reported lists' shares
     (and the share of all other lists, where the valid total is known) are compared with

@@ -21,7 +21,7 @@ __all__ = ["simulate_votes", "target_electorate"]
 
 
 def target_electorate(data: xr.Dataset, spec: ForecastSpec) -> xr.DataArray:
-    """Registered voters per province of the target election.
+    """Return the registered voters per province of the target election.
 
     From the target folder's ``electorate.csv`` where complete, else the spec's national
     ``electorate`` spread over provinces in proportion to district magnitude (seats apportioned
