@@ -10,6 +10,7 @@ import json
 import logging
 import warnings
 from collections.abc import Callable
+from enum import Enum
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +23,6 @@ from forecast.log import console, err_console, setup_logging
 
 # Third-party notices that say nothing about this run: not shown to users of the command.
 warnings.filterwarnings("ignore", message=".*could not link to a BLAS installation.*")
-warnings.filterwarnings("ignore", message=".*ArviZ is undergoing a major refactor.*")
 
 app = typer.Typer(
     name="forecast",
@@ -46,6 +46,14 @@ Scheduler = Annotated[
         )
     ),
 ]
+
+
+class SummaryFormat(str, Enum):
+    """How ``check-data`` prints its summary."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
 
 
 def _command(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -72,13 +80,16 @@ def check_data(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="also write the summary as JSON here")
     ] = None,
+    fmt: Annotated[
+        SummaryFormat, typer.Option("--format", help="summary on stdout: table, csv or json")
+    ] = SummaryFormat.table,
     verbose: Verbose = False,
     quiet: Quiet = False,
 ) -> None:
     """Validate a spec and every data table it names; print a summary."""
     from forecast.data.ingest import ingest_election
     from forecast.data.spec import load_spec
-    from forecast.data.summary import data_summary, data_table
+    from forecast.data.summary import data_csv, data_summary, data_table
     from forecast.data.tables import write_atomic
     from forecast.run.scenarios import spec_scenarios
 
@@ -86,6 +97,12 @@ def check_data(
     spec_scenarios(spec)
     data = ingest_election(spec)
     rows = data_summary(data, spec)
+    payload = json.dumps({"spec": str(spec_path), "elections": rows}, indent=2)
+    if json_out is not None:
+        write_atomic(json_out, lambda tmp: tmp.write_text(payload))
+    if fmt is not SummaryFormat.table:  # machine-readable: nothing else on stdout
+        typer.echo(data_csv(rows) if fmt is SummaryFormat.csv else payload, nl=False)
+        return
     if not quiet:
         console.print(data_table(rows))
         law = spec.law
@@ -96,9 +113,6 @@ def check_data(
             f"majority {law.majority_seats}; {len(spec.party)} lists; "
             f"{len(spec.lineage)} lineage rows; {len(spec.scenario)} scenarios."
         )
-    if json_out is not None:
-        payload = json.dumps({"spec": str(spec_path), "elections": rows}, indent=2)
-        write_atomic(json_out, lambda tmp: tmp.write_text(payload))
     console.print("[green]spec and data are valid[/]")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from rich.console import Console
 from rich.logging import RichHandler
@@ -10,6 +11,8 @@ from rich.logging import RichHandler
 __all__ = ["console", "err_console", "setup_logging"]
 
 console = Console()
+if not console.is_terminal and "COLUMNS" not in os.environ:
+    console.width = 200  # a pipe or file gets whole table rows, not rows cut to 80 columns
 err_console = Console(stderr=True)
 
 

@@ -35,6 +35,20 @@ def test_round_trip_keeps_values_and_identity(tmp_path):
     assert back.attrs["spec_hash"] == "abc"
 
 
+def test_saved_arrays_are_compressed_losslessly(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    rng = np.random.default_rng(0)
+    counts = xr.Dataset({"seats": (("sample", "party"), rng.poisson(3.0, (4000, 20)))})
+    tree = tiny_tree()
+    tree["seats"] = xr.DataTree(counts)
+    path = save_tree(tree, tmp_path / "p.nc")
+    with h5py.File(path) as f:
+        assert f["seats/seats"].compression == "gzip" and f["seats/seats"].shuffle
+    assert path.stat().st_size < counts["seats"].nbytes / 4
+    back = load_tree(path, spec_hash="abc")
+    np.testing.assert_array_equal(back["seats"]["seats"].values, counts["seats"].values)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [({"spec_hash": "other"}, "spec_hash"), ({"spec_hash": "abc", "seed": 2}, "seed")],

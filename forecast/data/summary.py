@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
 import xarray as xr
 from rich.table import Table
@@ -9,7 +12,7 @@ from rich.table import Table
 from forecast import dims
 from forecast.data.spec import ForecastSpec
 
-__all__ = ["data_summary", "data_table"]
+__all__ = ["data_csv", "data_summary", "data_table"]
 
 
 def data_summary(data: xr.Dataset, spec: ForecastSpec) -> list[dict[str, object]]:
@@ -62,9 +65,19 @@ def data_table(rows: list[dict[str, object]]) -> Table:
         "seats": "district seats",
     }
     for key, head in heads.items():
-        table.add_column(head, justify="left" if key in ("election", "date", "role") else "right")
+        justify = "left" if key in ("election", "date", "role") else "right"
+        table.add_column(head, justify=justify)
     for r in rows:
         cells = [f"{r[k]:,}" if isinstance(r[k], int) else str(r[k]) for k in heads]
         cells[3] = f"{r['provinces_voted']}/{r['provinces']}"
         table.add_row(*cells)
     return table
+
+
+def data_csv(rows: list[dict[str, object]]) -> str:
+    """Return :func:`data_summary` rows as CSV text with a header row."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

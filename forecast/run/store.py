@@ -26,6 +26,7 @@ __all__ = ["data_hash", "load_tree", "save_tree"]
 
 log = logging.getLogger("forecast")
 ENGINE = "h5netcdf"
+COMPLEVEL = 4
 
 
 def data_hash(spec: ForecastSpec, data: xr.Dataset, *, fit_only: bool = False) -> str:
@@ -56,10 +57,29 @@ def _netcdf_safe(tree: xr.DataTree) -> xr.DataTree:
     return tree
 
 
+def _compression(tree: xr.DataTree) -> dict[str, dict[str, dict[str, object]]]:
+    """Return a lossless zlib + shuffle encoding for every numeric variable of every node.
+
+    Posterior draws and seat counts compress to a fraction of their size (BENCHMARKS.md); level 4
+    is where gzip's size gain flattens out while writing stays fast.
+    """
+    return {
+        node.path: {
+            name: {"zlib": True, "complevel": COMPLEVEL, "shuffle": True}
+            for name, var in node.data_vars.items()
+            if var.dtype.kind in "biuf" and var.ndim > 0
+        }
+        for node in tree.subtree
+    }
+
+
 def save_tree(tree: xr.DataTree, path: Path) -> Path:
-    """Write a DataTree atomically to a netCDF file."""
+    """Write a DataTree atomically to a compressed netCDF file."""
     safe = _netcdf_safe(tree)
-    return write_atomic(Path(path), lambda tmp: safe.to_netcdf(tmp, engine=ENGINE))
+    encoding = _compression(safe)
+    return write_atomic(
+        Path(path), lambda tmp: safe.to_netcdf(tmp, engine=ENGINE, encoding=encoding)
+    )
 
 
 def load_tree(path: Path, *, spec_hash: str, seed: int | None = None) -> xr.DataTree:
