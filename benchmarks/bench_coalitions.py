@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from forecast.government.coalitions import score_coalitions
-from forecast.government.formation import predict_formation, predict_formation_days
+from forecast.government.duration import predict_formation_days
+from forecast.government.formation import predict_formation
 from forecast.government.power import power_indices
 from forecast.government.risk import assess_risk
 from forecast.testing import twelve_list_game

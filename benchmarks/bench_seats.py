@@ -35,7 +35,8 @@ import numpy as np
 import votelib.evaluate.proportional as vprop
 import xarray as xr
 
-from forecast.data.spec import DistrictRule, ElectoralLaw, load_spec
+from forecast.data.spec import load_spec
+from forecast.data.spec_law import DistrictRule, ElectoralLaw
 from forecast.seats.kernels import compiled_available
 from forecast.seats.law import allocate_seats
 

@@ -21,18 +21,14 @@ from forecast.cli import app
 from forecast.data.ingest import ingest_election
 from forecast.data.spec import load_spec
 from forecast.errors import DataError, SpecError
-from forecast.evaluate.backtest import (
-    BACKTEST_FILE,
-    CALIBRATION_LEVELS,
-    carry_forward_votes,
-    crps,
-    log_score,
-    read_truth,
-    score_forecast,
-)
+from forecast.evaluate.backtest import BACKTEST_FILE
+from forecast.evaluate.baselines import carry_forward_votes
+from forecast.evaluate.scores import CALIBRATION_LEVELS, crps, log_score, score_forecast
+from forecast.evaluate.truth import read_truth
 from forecast.government.coalitions import score_coalitions
-from forecast.government.formation import predict_formation, predict_formation_days
-from forecast.report.plots import plot_calibration
+from forecast.government.duration import predict_formation_days
+from forecast.government.formation import predict_formation
+from forecast.report.backtest import plot_calibration
 from forecast.report.render import REPORT_FILE
 from forecast.run.results import SUMMARY_FILE
 from forecast.seats.law import allocate_seats

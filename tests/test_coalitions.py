@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from forecast.government.coalitions import SMALL_LISTS, score_coalitions, subset_sums
+from forecast.government.candidates import SMALL_LISTS, subset_sums
+from forecast.government.coalitions import score_coalitions
 from forecast.testing import toy_seat_draws, toy_spec
 
 SEATS = {"alpha": 40, "beta": 30, "gamma": 20, "delta": 10}

@@ -11,12 +11,8 @@ from hypothesis import strategies as st
 
 from forecast.data.spec import DurationPriors, FormationPriors
 from forecast.government.coalitions import score_coalitions
-from forecast.government.formation import (
-    default_duration_priors,
-    default_formation_priors,
-    predict_formation,
-    predict_formation_days,
-)
+from forecast.government.duration import default_duration_priors, predict_formation_days
+from forecast.government.formation import default_formation_priors, predict_formation
 from forecast.testing import toy_seat_draws, toy_spec, twelve_list_game
 
 SEATS = {"alpha": 40, "beta": 30, "gamma": 20, "delta": 10}

@@ -12,7 +12,7 @@ import xarray as xr
 from rich.table import Table
 
 from forecast import dims
-from forecast.data.spec import CompensatorySeats, DistrictRule, ElectoralLaw, QuotaSeats
+from forecast.data.spec_law import CompensatorySeats, DistrictRule, ElectoralLaw, QuotaSeats
 from forecast.errors import DataError
 from forecast.seats.law import allocate_seats, seats_command, seats_from_table, seats_table
 

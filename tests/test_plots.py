@@ -10,10 +10,18 @@ import pytest
 from matplotlib.figure import Figure
 
 from forecast.government.coalitions import score_coalitions
-from forecast.government.formation import predict_formation, predict_formation_days
+from forecast.government.duration import predict_formation_days
+from forecast.government.formation import predict_formation
 from forecast.government.power import power_indices
 from forecast.government.risk import assess_risk
-from forecast.report import plots
+from forecast.report.coalitions import plot_coalitions
+from forecast.report.formation import plot_formation_days
+from forecast.report.formats import fmt_p
+from forecast.report.power import plot_power
+from forecast.report.provinces import plot_provinces
+from forecast.report.risk import plot_community_status, plot_conflict_risk
+from forecast.report.seats import plot_seats
+from forecast.report.style import STYLE, list_colours
 from forecast.testing import toy_seat_draws, toy_spec
 
 
@@ -113,7 +121,7 @@ def _texts(fig: Figure) -> str:
 def _saves(fig: Figure) -> None:
     """The figure renders to SVG (the report's format) without warnings (they are errors here)."""
     buf = io.BytesIO()
-    with mpl.rc_context(plots.STYLE):
+    with mpl.rc_context(STYLE):
         fig.savefig(buf, format="svg")
     assert buf.getvalue().startswith(b"<?xml")
 
@@ -121,13 +129,13 @@ def _saves(fig: Figure) -> None:
 def _draw(name, stages, summary, ax=None):
     names = {"alpha": "Alpha", "beta": "Beta"}
     calls = {
-        "seats": lambda: plots.plot_seats(summary, ax=ax),
-        "provinces": lambda: plots.plot_provinces(summary, ax=ax),
-        "coalitions": lambda: plots.plot_coalitions(summary, ax=ax),
-        "power": lambda: plots.plot_power(stages["power"], names=names, ax=ax),
-        "formation_days": lambda: plots.plot_formation_days(stages["coalitions"], ax=ax),
-        "conflict_risk": lambda: plots.plot_conflict_risk(stages["risk"], ax=ax),
-        "community_status": lambda: plots.plot_community_status(stages["risk"], ax=ax),
+        "seats": lambda: plot_seats(summary, ax=ax),
+        "provinces": lambda: plot_provinces(summary, ax=ax),
+        "coalitions": lambda: plot_coalitions(summary, ax=ax),
+        "power": lambda: plot_power(stages["power"], names=names, ax=ax),
+        "formation_days": lambda: plot_formation_days(stages["coalitions"], ax=ax),
+        "conflict_risk": lambda: plot_conflict_risk(stages["risk"], ax=ax),
+        "community_status": lambda: plot_community_status(stages["risk"], ax=ax),
     }
     return calls[name]()
 
@@ -162,7 +170,7 @@ def test_draws_into_the_given_axes(name, stages, summary):
 
 
 def test_seats_majority_line_and_lists(summary):
-    fig = plots.plot_seats(summary)
+    fig = plot_seats(summary)
     ax = fig.axes[0]
     lines = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
     assert [ln.get_xdata()[0] for ln in lines] == [51]
@@ -173,7 +181,7 @@ def test_seats_majority_line_and_lists(summary):
 
 
 def test_provinces_one_tile_each_and_layout(summary):
-    fig = plots.plot_provinces(summary)
+    fig = plot_provinces(summary)
     ax = fig.axes[0]
     assert len(ax.patches) == len(summary["provinces"])
     text = _texts(fig)
@@ -182,32 +190,32 @@ def test_provinces_one_tile_each_and_layout(summary):
     assert "55% chance to lead" in text
     assert "turnout 60%" in text
     layout = {p["province"]: (k // 3, 2 - k % 3) for k, p in enumerate(summary["provinces"])}
-    fig = plots.plot_provinces(summary, layout=layout)
+    fig = plot_provinces(summary, layout=layout)
     name = next(t for t in fig.axes[0].texts if t.get_text() == "North")
     assert name.get_position()[0] == pytest.approx(2.5)  # column 2, centred
 
 
 def test_coalitions_shows_members_and_probabilities(summary):
-    text = _texts(plots.plot_coalitions(summary))
+    text = _texts(plot_coalitions(summary))
     assert "Alpha List + Beta List" in text
     assert "60%   majority 100%, seats 75 (70\u201380)" in text
 
 
 def test_power_rows_follow_the_actors(stages):
-    fig = plots.plot_power(stages["power"])
+    fig = plot_power(stages["power"])
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert [label.lower() for label in labels] == [str(p) for p in stages["power"]["party"].values]
 
 
 def test_formation_days_marks_the_protracted_line(stages):
     table = stages["coalitions"]
-    fig = plots.plot_formation_days(table)
+    fig = plot_formation_days(table)
     ax = fig.axes[0]
     dashed = [ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_linestyle() == "--"]
     assert dashed == [pytest.approx(183.0)]
     solid = [ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_linestyle() == "-"]
     assert solid == [pytest.approx(float(table["formation_days_median"]))]
-    fig = plots.plot_formation_days(table, protracted_days=90)
+    fig = plot_formation_days(table, protracted_days=90)
     dashed = [ln.get_xdata()[0] for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "--"]
     assert dashed == [pytest.approx(90.0)]
 
@@ -216,8 +224,8 @@ def test_conflict_risk_rows_and_status_align(stages):
     risk = stages["risk"]
     fig = Figure(figsize=(7, 3), layout="constrained")
     left, right = fig.subplots(1, 2)
-    plots.plot_conflict_risk(risk, ax=left)
-    plots.plot_community_status(risk, ax=right)
+    plot_conflict_risk(risk, ax=left)
+    plot_community_status(risk, ax=right)
     n = risk.sizes["community"]
     assert len(left.get_yticklabels()) == n + 1  # "any community" first
     assert left.get_yticklabels()[0].get_text() == "any community"
@@ -250,10 +258,10 @@ def test_conflict_risk_rows_and_status_align(stages):
     ],
 )
 def test_fmt_p(p, text):
-    assert plots.fmt_p(p) == text
+    assert fmt_p(p) == text
 
 
 def test_list_colours_grey_for_quota_and_pooled():
-    colours = plots.list_colours(["a", "b_quota", "other", "c"])
+    colours = list_colours(["a", "b_quota", "other", "c"])
     assert colours["b_quota"] == colours["other"]
     assert len({colours["a"], colours["c"], colours["other"]}) == 3

@@ -20,7 +20,7 @@ import forecast.votes.fit
 from forecast.cli import app
 from forecast.data.spec import load_spec
 from forecast.errors import ForecastError, SpecError
-from forecast.report.plots import fmt_p, short_name
+from forecast.report.formats import fmt_p, short_name
 from forecast.report.render import REPORT_FILE, render_report, report_data
 from forecast.run.results import SUMMARY_FILE, load_result
 from forecast.run.store import data_hash
@@ -167,7 +167,7 @@ def test_failed_render_leaves_no_partial_pdf(saved, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr(forecast.report.render.plots, "plot_power", broken)
+    monkeypatch.setattr(forecast.report.render, "plot_power", broken)
     with pytest.raises(RuntimeError, match="figure failed"):
         render_report(result, out_path=target)
     assert target.read_bytes() == b"an earlier report"

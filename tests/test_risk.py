@@ -9,9 +9,11 @@ import pytest
 from forecast.data.spec import load_spec
 from forecast.errors import SpecError
 from forecast.government.coalitions import score_coalitions
-from forecast.government.formation import predict_formation, predict_formation_days
+from forecast.government.duration import predict_formation_days
+from forecast.government.formation import predict_formation
 from forecast.government.power import power_indices
-from forecast.government.risk import STATUSES, assess_risk
+from forecast.government.risk import assess_risk
+from forecast.government.status import STATUSES
 from forecast.testing import IRAQ_2010_SEATS, toy_seat_draws, toy_spec
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,10 +1,10 @@
 """Pivotal power: Banzhaf and Shapley-Shubik indices of each actor in each seat sample.
 
-The actors of ``forecast.government.coalitions.coalition_actors`` play a weighted voting game whose quota
-is the house majority; lists outside the game keep their seats, so the quota never moves.
-Both indices are linear in the indicator of winning coalitions: with ``win[m]`` for bitmask
-``m``, the Banzhaf swing count of actor ``i`` is ``sum_m win[m] * (+1 if i in m else -1)`` and
-its Shapley-Shubik index is ``sum_m win[m] * (f(|m|-1, n-|m|) if i in m else -f(|m|, n-|m|-1))``
+The actors of ``forecast.government.candidates.coalition_actors`` play a weighted voting game
+whose quota is the house majority; lists outside the game keep their seats, so the quota never
+moves. Both indices are linear in the indicator of winning coalitions: with ``win[m]`` for
+bitmask ``m``, the Banzhaf swing count of actor ``i`` is ``sum_m win[m] * (+1 if i in m else -1)``
+and its Shapley-Shubik index is ``sum_m win[m] * (f(|m|-1, n-|m|) if i in m else -f(|m|, n-|m|-1))``
 with ``f(a, b) = a! b! / n!``. One matrix product over all bitmasks, chunked over samples, gives
 both indices for every sample. Banzhaf counts are integers, exact in float32; the cost grows as
 ``2**n`` and stays fast up to about 16 actors.
@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from forecast.data.spec import ForecastSpec
 from forecast.dims import CI_BOUND, PARTY, SAMPLE, check
-from forecast.government.coalitions import coalition_actors, mask_members
+from forecast.government.candidates import coalition_actors, mask_members
 
 __all__ = ["power_indices", "power_kernel"]
 
@@ -129,7 +129,8 @@ def power_indices(seats: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
     Parameters
     ----------
     seats : xr.Dataset
-        ``NationalSeats`` (or ``SeatDraws``): ``seats`` with dims (sample, party); attr ``majority``.
+        ``NationalSeats`` (or ``SeatDraws``): ``seats`` with dims (sample, party); attr
+        ``majority``.
     spec : ForecastSpec
         Chooses the actors (``coalitions.min_seats``, ``coalitions.group_small``).
 

@@ -27,7 +27,8 @@ import xarray as xr
 from forecast import dims
 from forecast.data.spec import ForecastSpec
 from forecast.government.coalitions import coalition_candidates, score_coalitions
-from forecast.government.formation import predict_formation, predict_formation_days
+from forecast.government.duration import predict_formation_days
+from forecast.government.formation import predict_formation
 from forecast.government.risk import assess_risk
 from forecast.run.scenarios import Scenario, apply_scenario
 from forecast.seats.law import allocate_seats

@@ -19,7 +19,7 @@ from forecast.data import lineage
 from forecast.data.spec import POST_FIT_SECTIONS, ForecastSpec, spec_hash
 from forecast.data.tables import write_atomic
 from forecast.errors import StoreError
-from forecast.votes import fit, priors
+from forecast.votes import blocks, fit, likelihood, priors
 from forecast.votes import model as vote_model
 
 __all__ = ["data_hash", "load_tree", "save_tree"]
@@ -39,7 +39,7 @@ def data_hash(spec: ForecastSpec, data: xr.Dataset, *, fit_only: bool = False) -
     """
     files = [spec.resolve(Path(p)) for p in json.loads(data.attrs["provenance"])]
     files += [f.with_name(f.stem + ".source.toml") for f in files]
-    code = [Path(m.__file__) for m in (vote_model, priors, lineage, fit)]
+    code = [Path(m.__file__) for m in (vote_model, blocks, likelihood, priors, lineage, fit)]
     exclude = POST_FIT_SECTIONS if fit_only else frozenset()
     return spec_hash(spec, data_files=[f for f in files if f.exists()] + code, exclude=exclude)
 

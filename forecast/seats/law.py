@@ -20,7 +20,8 @@ import xarray as xr
 from rich.table import Table
 
 from forecast import dims
-from forecast.data.spec import DistrictRule, ElectoralLaw, ForecastSpec, load_spec
+from forecast.data.spec import ForecastSpec, load_spec
+from forecast.data.spec_law import DistrictRule, ElectoralLaw
 from forecast.data.tables import Column, count, read_table, slug, text, write_atomic
 from forecast.errors import DataError
 from forecast.seats.kernels import (
@@ -101,7 +102,7 @@ def allocate_seats(
     Examples
     --------
     >>> import numpy as np, xarray as xr
-    >>> from forecast.data.spec import ElectoralLaw, DistrictRule
+    >>> from forecast.data.spec_law import ElectoralLaw, DistrictRule
     >>> law = ElectoralLaw(house_size=5, district=DistrictRule(method="dhondt"))
     >>> votes = xr.DataArray(
     ...     np.array([[[60, 40], [10, 90]]]), dims=("sample", "province", "party"),

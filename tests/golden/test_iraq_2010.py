@@ -35,7 +35,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecast.data.spec import CompensatorySeats, DistrictRule, ElectoralLaw, load_spec
+from forecast.data.spec import load_spec
+from forecast.data.spec_law import CompensatorySeats, DistrictRule, ElectoralLaw
 from forecast.seats.kernels import allocate_district
 from forecast.seats.law import seats_from_table
 

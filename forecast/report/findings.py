@@ -1,0 +1,177 @@
+"""The report's first page: the headline findings in plain words, one label and sentence each.
+
+Largest list, majority, most likely government, prime minister, formation delay and conflict
+risk are always written; the main driver of the risk and how the risk varies by government only
+when the run has them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import xarray as xr
+
+from forecast.dims import COALITION, PARTY
+from forecast.report.formation import protracted_days
+from forecast.report.formats import capital, coalition_name, fmt_interval, fmt_p, fmt_seats
+from forecast.run.pipeline import ForecastResult
+
+__all__ = ["findings"]
+
+Finding = dict[str, str]
+
+
+def findings(
+    result: ForecastResult,
+    summary: Mapping[str, Any],
+    names: Mapping[str, str],
+    coalitions: list[dict[str, str]],
+) -> list[Finding]:
+    """Write the first page in plain words: label and sentence pairs."""
+    shown = summary["coalitions"][: len(coalitions)]
+    out = [
+        _largest_list(summary, names),
+        _majority(result.coalitions, summary, names),
+        _government(summary, names, shown),
+        _prime_minister(summary, names),
+        _formation_delay(result, summary),
+        _conflict_risk(result, summary),
+        _main_driver(summary["conflict_risk"]),
+        _risk_by_government(shown, names),
+    ]
+    return [f for f in out if f is not None]
+
+
+def _largest_list(summary: Mapping[str, Any], names: Mapping[str, str]) -> Finding:
+    """Name the likeliest largest list and up to two runners-up with at least a 1% chance."""
+    lists = sorted(summary["lists"], key=lambda r: -r["p_largest"])
+    lead = [r for r in lists if r["p_largest"] >= 0.01][:3] or lists[:1]
+    first, rest = lead[0], lead[1:]
+    text = f"{names[first['party']]} is the most likely largest list ({fmt_p(first['p_largest'])})"
+    if rest:
+        text += ", ahead of " + " and ".join(
+            f"{names[r['party']]} ({fmt_p(r['p_largest'])})" for r in rest
+        )
+    return {"label": "Largest list", "text": text + "."}
+
+
+def _majority(table: xr.Dataset, summary: Mapping[str, Any], names: Mapping[str, str]) -> Finding:
+    """Say whether a list can govern alone, beside the seats of the largest list."""
+    majority, house = summary["majority"], summary["house_size"]
+    single = [
+        (float(table["p_majority"].sel({COALITION: str(p)})), str(p))
+        for p in table[PARTY].values
+        if str(p) in table[COALITION].values
+    ]
+    p_alone, alone = max(single) if single else (0.0, "")
+    biggest = max(summary["lists"], key=lambda r: r["seats_median"])
+    seats = fmt_seats(biggest["seats_median"], biggest["seats_lo90"], biggest["seats_hi90"])
+    if p_alone < 0.005:
+        text = (
+            f"No list wins a majority ({majority} of {house} seats) on its own: the largest, "
+            f"{names[biggest['party']]}, wins a median of {seats} seats (90% interval). A "
+            "coalition is needed."
+        )
+    elif alone == biggest["party"]:
+        text = (
+            f"{names[alone]} wins a median of {seats} seats (90% interval) and a majority of its "
+            f"own ({majority} of {house}) in {fmt_p(p_alone)} of simulations."
+        )
+    else:
+        text = (
+            f"{names.get(alone, alone)} wins a majority ({majority} of {house} seats) on its "
+            f"own in {fmt_p(p_alone)} of simulations; {names[biggest['party']]} wins a median of "
+            f"{seats} seats (90% interval)."
+        )
+    return {"label": "Majority", "text": text}
+
+
+def _government(
+    summary: Mapping[str, Any], names: Mapping[str, str], shown: Sequence[Mapping[str, Any]]
+) -> Finding:
+    """Name the likeliest government; when it is unlikely, say how much the shown ones cover."""
+    top = summary["coalitions"][0]
+    text = (
+        f"{coalition_name(top['members'], names)}: it forms in {fmt_p(top['p_form'])} of "
+        f"simulations and has a majority in {fmt_p(top['p_majority'])}, with "
+        f"{fmt_seats(top['seats_median'], top['seats_lo90'], top['seats_hi90'])} seats."
+    )
+    if top["p_form"] < 0.5:
+        text += (
+            f" No single government is likely: the {len(shown)} likeliest together form in "
+            f"{fmt_p(sum(c['p_form'] for c in shown))}."
+        )
+    return {"label": "Most likely government", "text": text}
+
+
+def _prime_minister(summary: Mapping[str, Any], names: Mapping[str, str]) -> Finding:
+    """Name the three lists likeliest to hold the premiership."""
+    pm = list(summary["p_pm"].items())[:3]
+    text = "The premiership goes to " + ", ".join(f"{names.get(p, p)} in {fmt_p(v)}" for p, v in pm)
+    return {"label": "Prime minister", "text": text + " of simulations."}
+
+
+def _formation_delay(result: ForecastResult, summary: Mapping[str, Any]) -> Finding:
+    """Give the days to a government and the chance that formation is protracted."""
+    days = summary["formation_days"]
+    limit = protracted_days(result)
+    return {
+        "label": "Formation delay",
+        "text": (
+            f"A government takes a median of {days['median']:.0f} days to form (90% interval "
+            f"{days['lo90']:.0f}\u2013{days['hi90']:.0f} days); the chance that it takes "
+            f"longer than {limit:.0f} days is {fmt_p(days['p_over_6_months'])}."
+        ),
+    }
+
+
+def _conflict_risk(result: ForecastResult, summary: Mapping[str, Any]) -> Finding:
+    """Give the overall onset risk and the community most at risk, with why."""
+    risk = summary["conflict_risk"]
+    overall = risk["overall"]
+    worst_id, worst = max(risk["communities"].items(), key=lambda kv: kv[1]["p_onset"])
+    community = {c.id: c.name for c in result.spec.community}
+    return {
+        "label": "Conflict risk",
+        "text": (
+            f"The chance of a conflict onset in at least one community within a year of the "
+            f"government forming is {fmt_p(overall['p_onset_any'])} (90% interval "
+            f"{fmt_interval(overall['lo90'], overall['hi90'])}). The highest is among "
+            f"{community.get(worst_id, worst_id)} ({fmt_p(worst['p_onset'])}), who are out of "
+            f"power in {fmt_p(worst['p_excluded'])} of simulations and lose rank in "
+            f"{fmt_p(worst['p_downgraded'])}."
+        ),
+    }
+
+
+def _main_driver(risk: Mapping[str, Any]) -> Finding | None:
+    """Name the term with the largest share of the risk, when the run decomposed it."""
+    drivers = risk.get("drivers")
+    if not (isinstance(drivers, Mapping) and drivers):
+        return None
+    term, value = max(drivers.items(), key=lambda kv: abs(float(kv[1])))
+    return {
+        "label": "Main driver",
+        "text": f"{capital(str(term).replace('_', ' '))} ({fmt_p(float(value))} of the risk).",
+    }
+
+
+def _risk_by_government(
+    shown: Sequence[Mapping[str, Any]], names: Mapping[str, str]
+) -> Finding | None:
+    """Give the range of the risk over the shown governments, when two or more have one."""
+    given = [c for c in shown if c["p_onset_any_if_formed"] is not None]
+    if len(given) < 2:
+        return None
+    lo = min(given, key=lambda c: c["p_onset_any_if_formed"])
+    hi = max(given, key=lambda c: c["p_onset_any_if_formed"])
+    return {
+        "label": "Risk by government",
+        "text": (
+            "Risk depends on who governs, and so on which communities are left out of "
+            f"power or lose rank: among the {len(shown)} likeliest governments it ranges "
+            f"from {fmt_p(lo['p_onset_any_if_formed'])} ({coalition_name(lo['members'], names)})"
+            f" to {fmt_p(hi['p_onset_any_if_formed'])} ({coalition_name(hi['members'], names)})."
+        ),
+    }

@@ -1,0 +1,221 @@
+"""The latent blocks of the vote model: who lives where, turnout, the lists' support, noise.
+
+Each function adds its variables to the model in context, in the order ``build_model`` calls
+them (the order fixes the sampler's start for a seed), and returns what the next block needs.
+Past elections enter through ``forecast.votes.likelihood``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+import xarray as xr
+
+from forecast import dims
+from forecast.data.spec import ForecastSpec
+from forecast.data.spec_model import PriorSpec
+from forecast.votes.priors import (
+    BASE_FLOOR,
+    MIXED_CONCENTRATION,
+    community_affinity,
+    election_effects,
+    national_composition,
+    province_composition,
+    zero_sum_normal,
+)
+
+__all__ = [
+    "VOTE_ELECTION",
+    "community_mix",
+    "concentration",
+    "list_support",
+    "turnout",
+]
+
+VOTE_ELECTION = "vote_election"
+
+
+def community_mix(data: xr.Dataset, spec: ForecastSpec, communities: list[str]):
+    """Add each province's community mix (province, community), latent where it is unknown."""
+    known_mix, mixed = province_composition(data, spec, communities)
+    mix = pt.as_tensor(known_mix)
+    if mixed.any():
+        unknown = pm.Dirichlet(
+            "community_mix_mixed",
+            a=0.5 + MIXED_CONCENTRATION * known_mix[mixed],
+            shape=(int(mixed.sum()), len(communities)),
+        )
+        mix = pt.set_subtensor(mix[np.flatnonzero(mixed)], unknown)
+    return pm.Deterministic("community_mix", mix, dims=(dims.PROVINCE, dims.COMMUNITY))
+
+
+def turnout(spec: ForecastSpec, turnout_obs: np.ndarray, communities: list[str], mix):
+    """Add the turnout model, observed on the logit scale where ``turnout_obs`` is known.
+
+    Returns the turnout of every election (election, province); the target's is kept as
+    ``turnout`` (province).
+    """
+    eta = _turnout_eta(spec, np.isfinite(turnout_obs).any(axis=1), communities, mix)
+    turnout_all = pm.Deterministic(
+        "turnout_all", pm.math.invlogit(eta), dims=(dims.ELECTION, dims.PROVINCE)
+    )
+    seen = np.flatnonzero(np.isfinite(turnout_obs))  # flat (election, province) cells
+    observed = turnout_obs.ravel()[seen]
+    turnout_noise = pm.HalfNormal("turnout_noise", 0.3)
+    pm.Normal(
+        "turnout_logit",
+        eta.ravel()[seen],
+        turnout_noise,
+        observed=np.log(observed) - np.log1p(-observed),
+    )
+    pm.Deterministic("turnout", turnout_all[-1], dims=dims.PROVINCE)
+    return turnout_all
+
+
+def _turnout_eta(spec: ForecastSpec, measured: np.ndarray, communities: list[str], mix):
+    """Add the effects on turnout; return its logit (election, province).
+
+    ``measured`` flags the elections with turnout data.
+    """
+    pri = spec.priors
+    # turnout_mu is the mean level of the elections with turnout data; effects are measured
+    # against it (see election_effects).
+    turnout_mu = pm.Normal("turnout_mu", 0.5, 1.0)
+    # elections differ in mobilisation nationwide ...
+    election_sigma = pm.HalfNormal("turnout_election_sigma", pri.turnout_election_sigma)
+    election_turnout = election_effects("turnout_election", election_sigma, measured, dims.ELECTION)
+    # ... provinces differ persistently (security, registration, rurality) ...
+    province_sigma = pm.HalfNormal("turnout_province_sigma", pri.turnout_province_sigma)
+    province_turnout = zero_sum_normal("turnout_province_effect", province_sigma, (dims.PROVINCE,))
+    eta = turnout_mu + election_turnout[:, None] + province_turnout[None, :]
+    # ... and a community can abstain or mobilise as a whole (the Sunni Arab boycott of
+    # January 2005), moving every province in proportion to how many of its people live there.
+    if communities:
+        eta = eta + _community_turnout(spec, measured, communities, mix)
+    return eta
+
+
+def _community_turnout(spec: ForecastSpec, measured: np.ndarray, communities: list[str], mix):
+    """Add the communities' turnout effects; return what they move (election, province)."""
+    pri = spec.priors
+    # A community's turnout has a persistent part (Kurds vote more everywhere: its mean
+    # over the measured elections) and an election-specific part (a boycott). Both are
+    # relative to the nation, whose level the election effect carries: they are centred
+    # on the population-weighted mean of the communities.
+    community_level = zero_sum_normal(
+        "turnout_community_level", pri.turnout_community_sigma, (dims.COMMUNITY,)
+    )
+    community_sigma = pm.HalfNormal("turnout_community_sigma", pri.turnout_community_sigma)
+    community_shift = election_effects(
+        "turnout_community",
+        community_sigma,
+        measured,
+        dims.ELECTION,
+        extra=(dims.COMMUNITY,),
+    )
+    community = community_level[None, :] + community_shift
+    population = national_composition(spec, communities)
+    return pt.dot(community - pt.dot(community, population)[:, None], mix.T)
+
+
+def list_support(
+    spec: ForecastSpec, step_years: np.ndarray, other_kind: np.ndarray, communities: list[str], mix
+):
+    """Add the lists' support in target-list space; return it (vote election, province, party).
+
+    The target election's is kept as ``share`` (province, party).
+    """
+    level = _national_level(spec.priors, step_years)
+    province_effect = _province_effect(spec, communities, mix)
+    # An election of another kind than the target (provincial councils vs parliament) measures
+    # the lists' national standing with an offset of its own: local lists do better in local
+    # elections. With one such election the offset is not separable from the swing, so its
+    # scale is a prior (spec: priors.kind_sigma), and the target is forecast without it.
+    if other_kind.any() and spec.priors.kind_sigma > 0:
+        kind_offset = zero_sum_normal("kind_offset", spec.priors.kind_sigma, (dims.PARTY,))
+        level = level + other_kind[:, None] * kind_offset[None, :]
+    support = pt.special.softmax(level[:, None, :] + province_effect[None, :, :], axis=-1)
+    pm.Deterministic("share", support[-1], dims=(dims.PROVINCE, dims.PARTY))
+    return support
+
+
+def _national_level(pri: PriorSpec, years: np.ndarray):
+    """Add the lists' national levels and swings; return the level (vote election, party).
+
+    ``years`` are the years between consecutive vote elections, the last step ending at the
+    target.
+    """
+    # national level of each list in the latest past election with list votes. Levels and
+    # swings sum to zero over the lists (softmax sees only their differences): no list is
+    # the fixed reference, which would tie every other list's level to how well that one
+    # list is measured (the pooled 'other' is measured worst) ...
+    level0 = zero_sum_normal("party_level", pri.share_party_sigma, (dims.PARTY,))
+    # ... then a national swing per list from election to election, shared by every
+    # province (correlated errors), with variance growing with the years between them.
+    # Non-centred: the data measure a past swing loosely (through a national result or two
+    # and a few provinces), and the swing to the target election not at all.
+    swing_sigma = pm.HalfNormal("swing_sigma", pri.swing_sigma)
+    steps = []
+    if len(years) > 1:
+        steps.append(
+            swing_sigma
+            * np.sqrt(years[:-1])[:, None]
+            * zero_sum_normal("swing_past_offset", 1.0, ("past_step", dims.PARTY))
+        )
+    target_offset = zero_sum_normal("swing_target_offset", 1.0, (dims.PARTY,))
+    steps.append((swing_sigma * np.sqrt(years[-1]) * target_offset)[None, :])
+    # Anchored at the latest past election, the best measured, and walked back in time to
+    # earlier ones and forward to the target: the same random walk, a better geometry.
+    walk = _walk_matrix(len(years), anchor=len(years) - 1)
+    level = level0[None, :] + pt.dot(walk, pt.concatenate(steps, axis=0))
+    pm.Deterministic("party_level_by_election", level, dims=(VOTE_ELECTION, dims.PARTY))
+    return level
+
+
+def _walk_matrix(n_steps: int, anchor: int) -> np.ndarray:
+    """(election, step): the level of each election relative to the anchor election's.
+
+    Election e's level is the anchor's plus the steps between them: a cumulative sum written as
+    one constant matrix, so the gradient is a single product.
+    """
+    cum = np.tril(np.ones((n_steps + 1, n_steps)), -1)
+    return cum - cum[anchor]
+
+
+def _province_effect(spec: ForecastSpec, communities: list[str], mix):
+    """Add where each list is strong; return its province effect (province, party)."""
+    # where each list is strong: through the communities a province holds. A list whose
+    # voters come from community c (spec: community_base) does well where c lives: its
+    # expected support is proportional to sum_c mix[p, c] * base[j, c] / size[c], an
+    # ecological prior whose weight the data estimate ...
+    province_effect = 0.0
+    if communities:
+        base_weight = pm.Normal("community_base_weight", 1.0, 0.5)
+        affinity = community_affinity(spec, communities)  # (community, party)
+        # centred over provinces, so that the weight moves where a list is strong, not its
+        # national level (which the level carries)
+        base = pt.log(pt.dot(mix, affinity) + BASE_FLOOR)
+        province_effect = base_weight * (base - pt.mean(base, axis=0, keepdims=True))
+    # ... and beyond them, a persistent province x list effect (non-centred, sums to zero).
+    pp_sigma = pm.HalfNormal("province_party_sigma", spec.priors.share_province_party_sigma)
+    pp_offset = zero_sum_normal("province_party_offset", 1.0, (dims.PROVINCE, dims.PARTY), 2)
+    return province_effect + pp_sigma * pp_offset
+
+
+def concentration(pri: PriorSpec, kappa_index: np.ndarray, n_past: int):
+    """Add the concentration of each vote election's province-level noise; return it.
+
+    Province-level noise of an election's result around the support: Dirichlet-multinomial
+    concentration, shared across elections through a common median (the mean log
+    concentration of the elections with province results; see election_effects).
+    ``kappa_index`` is the concentration of each observed row; the ``n_past`` past elections'
+    province rows are those below ``n_past``. The target's is kept as ``kappa_target``.
+    """
+    own = kappa_index[kappa_index < n_past]  # province rows, not national
+    with_rows = np.isin(np.arange(n_past + 1), own)
+    log_kappa_mu = pm.Normal("log_kappa_mu", pri.log_concentration_mu, 1.0)
+    log_kappa = log_kappa_mu + election_effects("log_kappa", 0.5, with_rows, VOTE_ELECTION)
+    kappa = pm.Deterministic("kappa", pt.exp(log_kappa), dims=VOTE_ELECTION)
+    pm.Deterministic("kappa_target", kappa[-1])
+    return kappa
