@@ -45,10 +45,11 @@ def stages():
     }
 
 
-def _row(party, name, median, lo90, hi90, p_largest):
+def _row(party, name, median, lo90, hi90, p_largest, short=""):
     return {
         "party": party,
         "name": name,
+        "short": short,
         "seats_mean": float(median),
         "seats_median": float(median),
         "seats_lo50": float(median - 2),
@@ -67,9 +68,9 @@ def summary():
         "house_size": 100,
         "majority": 51,
         "lists": [
-            _row("alpha", "Alpha List (the first)", 40, 30, 52, 0.7),
+            _row("alpha", "Alpha List (the first)", 40, 30, 52, 0.7, short="Alpha List"),
             _row("beta", "Beta List", 35, 25, 45, 0.3),
-            _row("minority_quota", "minority quota seats", 2, 2, 2, 0.0),
+            _row("minority_quota", "Minority quota seats", 2, 2, 2, 0.0),
             _row("other", "Other lists", 0, 0, 0, 0.0),
         ],
         "coalitions": [
@@ -175,7 +176,7 @@ def test_seats_majority_line_and_lists(summary):
     lines = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
     assert [ln.get_xdata()[0] for ln in lines] == [51]
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    # the gloss in brackets is dropped, quota names capitalised, seatless lists left out
+    # the spec's short name where it gives one, the name verbatim else; seatless lists left out
     assert labels == ["Alpha List", "Beta List", "Minority quota seats"]
     assert "majority 51 of 100" in _texts(fig)
 

@@ -85,7 +85,7 @@ def test_run_writes_the_report_with_every_section(toy_run, text):
 
 def test_headline_numbers_match_summary_json(toy_run, text):
     summary = json.loads((toy_run[1] / SUMMARY_FILE).read_text())
-    names = {r["party"]: short_name(r["name"]) for r in summary["lists"]}
+    names = {r["party"]: short_name(r) for r in summary["lists"]}
     top = summary["coalitions"][0]
     government = " + ".join(names[m] for m in top["members"])
     assert f"{government}: it forms in {fmt_p(top['p_form'])} of simulations" in text

@@ -80,6 +80,9 @@ class PartySpec(StrictSection):
 
     id: Slug
     name: str
+    short: str = Field(
+        default="", description="name in figures and tables (default: the name), printed verbatim"
+    )
     bloc: Slug
     community_base: dict[Slug, Share] = Field(
         description="share of the list's vote base by community; sums to 1"

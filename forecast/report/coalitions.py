@@ -66,7 +66,7 @@ def plot_coalitions(summary: Mapping[str, Any], *, top: int = 10, ax: Axes | Non
         Draw into this axes instead of a new figure.
     """
     rows = list(summary["coalitions"])[:top]
-    names = {r["party"]: short_name(r["name"]) for r in summary["lists"]}
+    names = {r["party"]: short_name(r) for r in summary["lists"]}
     with style():
         fig, ax = figure_for(ax, (WIDTH, 0.8 + 0.42 * len(rows)))
         y = np.arange(len(rows))[::-1]

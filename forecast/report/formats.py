@@ -7,7 +7,6 @@ interval reads the same wherever it is printed.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -59,15 +58,18 @@ def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def short_name(name: str) -> str:
-    """Drop a display name's parenthesised gloss: ``"Iraqiya (Iraqi ...)"`` -> ``"Iraqiya"``."""
-    short = re.sub(r"\s*\([^)]*\)\s*", " ", name).strip()
-    return short or name
+def short_name(row: Mapping[str, Any]) -> str:
+    """Return a list's name for figures and tables: its spec ``short`` name, else its name.
+
+    Names are printed verbatim, every character kept: they reach Typst as JSON values (text,
+    never markup) and matplotlib with math parsing off (``forecast.report.style.STYLE``).
+    """
+    return row.get("short") or row["name"]
 
 
 def list_names(summary: Mapping[str, Any]) -> dict[str, str]:
     """Map list slugs to short display names (the grouped small-lists actor included)."""
-    names = {r["party"]: capital(short_name(r["name"])) for r in summary["lists"]}
+    names = {r["party"]: short_name(r) for r in summary["lists"]}
     names.setdefault(SMALL_LISTS, "Small lists")
     return names
 

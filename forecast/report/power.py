@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from forecast.dims import CI_BOUND, PARTY
-from forecast.report.formats import capital, fmt_interval, fmt_p, short_name
+from forecast.report.formats import fmt_interval, fmt_p
 from forecast.report.style import GREY, INK, WIDTH, figure_for, list_colours, style
 
 __all__ = ["plot_power", "power_table"]
@@ -74,7 +74,7 @@ def plot_power(
             _draw_index(ax, power, index, parties, colours, y)
         ax.set_xlim(0, 1.0)
         _pivotal_columns(ax, power, y)
-        ax.set_yticks(y, [capital(short_name(names.get(p, p))) for p in parties])
+        ax.set_yticks(y, [names.get(p, p) for p in parties])
         ax.set_ylim(-0.7, len(parties) - 0.3)
         ax.xaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("share of pivotal power (index, sums to 100% over the lists)")

@@ -75,7 +75,7 @@ def plot_provinces(
         List slug -> colour; the tile is shaded by how likely its leading list is to lead.
     """
     provinces = summary["provinces"]
-    names = {r["party"]: short_name(r["name"]) for r in summary["lists"]}
+    names = {r["party"]: short_name(r) for r in summary["lists"]}
     colours = colours or list_colours([r["party"] for r in summary["lists"]])
     layout = dict(layout or _grid_layout([p["province"] for p in provinces]))
     n_rows = max(r for r, _ in layout.values()) + 1

@@ -176,10 +176,20 @@ def _template(result: ForecastResult) -> Path:
 
 def _compile(main: Path, folder: Path) -> bytes:
     """Compile the template in ``folder`` to PDF bytes; a template error names its line."""
+    import matplotlib
     import typst
 
+    # Typst's own fonts have no Arabic; matplotlib's DejaVu Sans does, so names in any script
+    # the spec may use are typeset, from the same files on every machine (no system fonts).
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     try:
-        pdf = typst.compile(str(main), root=str(folder), format="pdf", ignore_system_fonts=True)
+        pdf = typst.compile(
+            str(main),
+            root=str(folder),
+            format="pdf",
+            font_paths=[str(fonts)],
+            ignore_system_fonts=True,
+        )
     except RuntimeError as exc:  # typst.TypstError
         message = getattr(exc, "message", None) or str(exc).splitlines()[0]
         where = re.search(r"[\w.-]+\.typ:(\d+):\d+", getattr(exc, "diagnostic", "") or "")

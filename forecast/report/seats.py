@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from forecast.report.formats import capital, fmt_p, fmt_seats, short_name
+from forecast.report.formats import fmt_p, fmt_seats, short_name
 from forecast.report.style import ACCENT, GREY, INK, WIDTH, figure_for, list_colours, style
 
 __all__ = ["lists_table", "plot_seats"]
@@ -96,7 +96,7 @@ def plot_seats(
             va="bottom",
             fontsize=7.5,
         )
-        ax.set_yticks(y, [capital(short_name(r["name"])) for r in rows])
+        ax.set_yticks(y, [short_name(r) for r in rows])
         ax.set_ylim(-0.7, len(rows) - 0.3)
         top = max(max(r["seats_hi90"] for r in rows), majority)
         ax.set_xlim(0, top * 1.12)

@@ -48,6 +48,7 @@ STYLE: dict[str, Any] = {
     "axes.spines.right": False,
     "axes.grid": False,
     "svg.fonttype": "path",
+    "text.parse_math": False,  # a "$" in a list name is a dollar sign, not mathtext
     "svg.hashsalt": "forecast",
 }
 GREY = "#9a9a9a"

@@ -52,9 +52,11 @@ def _interval(x: np.ndarray, prob: float = 0.9) -> dict[str, float]:
 
 def _lists(seats: xr.Dataset, spec: ForecastSpec) -> list[dict[str, Any]]:
     communities = {c.id: c.name for c in spec.community}
-    names = {p.id: p.name for p in spec.party} | {
+    quota = {
         q.party: f"{communities.get(q.community, q.community)} quota seats" for q in spec.law.quota
     }
+    names = {p.id: p.name for p in spec.party} | quota
+    shorts = {p.id: p.short or p.name for p in spec.party} | quota
     s = seats["seats"].transpose(dims.SAMPLE, dims.PARTY).values
     largest = largest_share(s)
     out = []
@@ -64,6 +66,7 @@ def _lists(seats: xr.Dataset, spec: ForecastSpec) -> list[dict[str, Any]]:
             {
                 "party": str(party),
                 "name": names.get(str(party), str(party)),
+                "short": shorts.get(str(party), str(party)),
                 "seats_mean": round(float(col.mean()), 2),
                 "seats_median": _q(col, 0.5),
                 "seats_lo90": _q(col, 0.05),
