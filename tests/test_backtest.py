@@ -381,6 +381,57 @@ def test_government_outside_the_candidates_scores_zero(truth_dir):
     assert out["formation_days_actual"] is None and out["formation_days_inside_90"] is None
 
 
+def _partial_truth(folder, national: str):
+    """Keep only national.csv (with the given rows) and the government of a truth folder."""
+    for name in ("seats.csv", "votes.csv", "turnout.csv"):
+        (folder / name).unlink(missing_ok=True)
+    (folder / "national.csv").write_text(national)
+
+
+def _score(spec, truth, seats):
+    table = predict_formation_days(
+        predict_formation(score_coalitions(seats, spec), spec, seed=1), spec, seed=2
+    )
+    return score_forecast(seats.rename(seats="votes"), seats, table, truth, spec)
+
+
+def test_a_partial_truth_scores_only_the_lists_it_states(truth_dir):
+    spec, folder = truth_dir
+    # alpha stated, beta an explicit gap, other absent: 12 of 24 seats stated
+    _partial_truth(folder, "party,votes,seats\nalpha,,12\nbeta,,\n")
+    truth = read_truth(folder, spec)
+    assert not truth.complete
+    assert truth.known.sel(party="alpha") and not truth.known.sel(party="beta")
+    assert not truth.known.sel(party="other")
+    seats = toy_seat_draws(60, {"alpha": 14, "beta": 6, "other": 0, "minority_quota": 1})
+    out = _score(spec, truth, seats)
+    assert out["lists_scored"] == ["alpha"] and out["lists_unknown"] == ["beta"]
+    assert out["truth_seats"] == 12 and out["truth_complete"] is False
+    assert out["pooled_seats_actual"] is None  # the truth does not say what the pool won
+    alpha = out["lists"][0]
+    assert [r["party"] for r in out["lists"]] == ["alpha"]
+    assert out["seat_mae"] == pytest.approx(abs(alpha["seats_median"] - 12))
+
+
+def test_a_complete_truth_scores_absent_lists_as_zero(truth_dir):
+    spec, folder = truth_dir
+    _partial_truth(folder, "party,votes,seats\nalpha,,16\nbeta,,7\nminority_quota,,1\n")
+    truth = read_truth(folder, spec)
+    assert truth.complete and bool(truth.known.all())
+    seats = toy_seat_draws(60, {"alpha": 14, "beta": 6, "other": 0, "minority_quota": 1})
+    out = _score(spec, truth, seats)
+    assert out["lists_unknown"] == [] and out["pooled_seats_actual"] == 0
+    assert {r["party"] for r in out["lists"]} == {"alpha", "beta"}
+
+
+def test_a_truth_that_states_no_list_is_refused(truth_dir):
+    spec, folder = truth_dir
+    _partial_truth(folder, "party,votes,seats\nminority_quota,,1\nbeta,,\n")
+    seats = toy_seat_draws(20, {"alpha": 14, "beta": 6, "other": 0, "minority_quota": 1})
+    with pytest.raises(DataError, match="none of the spec's lists"):
+        _score(spec, read_truth(folder, spec), seats)
+
+
 def test_plot_calibration_draws_one_line_per_forecast():
     rows = [{"nominal": level, "empirical": min(1.0, level + 0.1)} for level in CALIBRATION_LEVELS]
     fig = plot_calibration({"Model": rows, "Carry-forward": rows[:1]})

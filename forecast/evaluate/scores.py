@@ -1,8 +1,11 @@
 """Scores of one forecast against the truth: seats, vote shares, the government, its formation.
 
-Lists scored are the target's contested lists (``spec.party_ids``) but the pooled ones, which
-the law gives no seat (their actual seats are reported as ``pooled_seats_actual``); quota seats
-are fixed by law and not scored (:func:`score_forecast`).
+Lists scored are the target's contested lists (``spec.party_ids``) whose seats the truth
+states (``lists_scored``; the others are ``lists_unknown``, never counted as zero), but the
+pooled ones, which the law gives no seat (their actual seats are reported as
+``pooled_seats_actual`` when the truth accounts for them); ``truth_seats`` is how many seats the
+truth states and ``truth_complete`` whether they fill the house. Quota seats are fixed by law
+and not scored (:func:`score_forecast`).
 
 - per list: seat median, 50% and 90% central intervals (inverted-CDF quantiles, so seat
   counts), ``error`` = median - actual, ``inside_50``, ``inside_90``; ``coverage_50`` and
@@ -39,6 +42,7 @@ import xarray as xr
 
 from forecast import dims
 from forecast.data.spec import ForecastSpec
+from forecast.errors import DataError
 from forecast.evaluate.truth import Government, Truth
 
 __all__ = ["CALIBRATION_LEVELS", "crps", "headline", "log_score", "score_forecast"]
@@ -251,12 +255,27 @@ def score_forecast(
     dict
         JSON-ready scores (see the module docstring).
     """
-    scored = [p for p in spec.party_ids if p not in spec.law.pooled]
+    known = truth.known
+    candidates = [p for p in spec.party_ids if p not in spec.law.pooled]
+    scored = [p for p in candidates if bool(known.sel({dims.PARTY: p}))]
+    if not scored:
+        raise DataError(
+            "the truth states the seats of none of the spec's lists, so nothing can be scored",
+            file=truth.folder / truth.seats_file,
+            field="seats",
+        )
     pooled = [p for p in spec.party_ids if p in spec.law.pooled]
+    pooled_known = all(bool(known.sel({dims.PARTY: p})) for p in pooled)
     actual = truth.seats.sel({dims.PARTY: scored})
     return {
         "samples": int(seats.sizes[dims.SAMPLE]),
-        "pooled_seats_actual": int(truth.seats.sel({dims.PARTY: pooled}).sum()),
+        "lists_scored": scored,
+        "lists_unknown": [p for p in candidates if p not in scored],
+        "truth_seats": int(truth.seats.where(known, 0).sum()),
+        "truth_complete": truth.complete,
+        "pooled_seats_actual": (
+            int(truth.seats.sel({dims.PARTY: pooled}).sum()) if pooled_known else None
+        ),
         **_seat_scores(seats["seats"].sel({dims.PARTY: scored}), actual, spec.law.house_size),
         **_vote_share_scores(votes, truth),
         **_government_scores(table, truth.government),
@@ -270,6 +289,9 @@ def _r(x: float) -> float:
 
 
 HEADLINE = (
+    "lists_scored",
+    "truth_seats",
+    "truth_complete",
     "seat_mae",
     "coverage_50",
     "coverage_90",

@@ -48,7 +48,10 @@ class Government:
 class Truth:
     """What happened in the target election, in the spec's lists.
 
-    ``seats`` (party,) covers the spec's lists and quota lists; ``district_seats``
+    ``seats`` (party,) covers the spec's lists and quota lists; ``known`` (party,) is False for
+    a list whose seats the truth does not state (absent from a truth that accounts for fewer
+    seats than the house, or an empty ``seats`` cell): such lists are not scored. ``complete``
+    says whether the stated seats fill the house. ``district_seats``
     (province, party) and ``votes`` (province, party; NaN = not reported) cover the contested
     lists; ``valid_votes`` (province,) is NaN where unknown; ``pooled`` maps each truth list
     that is not a spec list to the pooled list that took it.
@@ -56,6 +59,8 @@ class Truth:
 
     folder: Path
     seats: xr.DataArray
+    known: xr.DataArray
+    complete: bool
     seats_file: str
     district_seats: xr.DataArray | None
     votes: xr.DataArray | None
@@ -104,12 +109,15 @@ def _check_province(path: Path, row: Mapping[str, Any], known: Sequence[str]) ->
         )
 
 
-def _national_seats(folder: Path, lists: _Lists) -> tuple[dict[str, int], dict[str, int]] | None:
-    """Seats per list from ``national.csv`` (mapped, and as written) when it has seats."""
+def _national_seats(
+    folder: Path, lists: _Lists
+) -> tuple[dict[str, int], dict[str, int], set[str]] | None:
+    """Seats per list from ``national.csv`` (mapped, as written, and the lists left empty)."""
     path = folder / "national.csv"
     if not path.exists():
         return None
     rows = [r for r in read_table(path, NATIONAL, key=("party",)) if r["party"] != "total"]
+    gaps = {lists.map(path, r) for r in rows if r["seats"] is None}
     rows = [r for r in rows if r["seats"] is not None]
     if not rows:
         return None
@@ -119,7 +127,7 @@ def _national_seats(folder: Path, lists: _Lists) -> tuple[dict[str, int], dict[s
         party = lists.map(path, r)
         mapped[party] = mapped.get(party, 0) + r["seats"]
         raw[r["party"]] = r["seats"]
-    return mapped, raw
+    return mapped, raw, gaps
 
 
 def _check_same_seats(
@@ -141,8 +149,8 @@ def _check_same_seats(
 
 def _seats(
     folder: Path, lists: _Lists, provinces: list[str], house: int
-) -> tuple[xr.DataArray, str, xr.DataArray | None]:
-    """Read the seats per list, the file they come from, and district seats by province."""
+) -> tuple[dict[str, int], set[str], str, xr.DataArray | None]:
+    """Read the seats per list, the lists left empty, their file, and district seats."""
     national = _national_seats(folder, lists)
     path = folder / "seats.csv"
     rows = (
@@ -180,7 +188,10 @@ def _seats(
                 district.loc[{dims.PROVINCE: r["province"], dims.PARTY: party}] += r["seats"]
         if national is not None:
             _check_same_seats(folder, national[1], rows)
-    seats, source = (national[0], "national.csv") if national is not None else (summed, "seats.csv")
+    if national is not None:
+        seats, gaps, source = national[0], national[2], "national.csv"
+    else:
+        seats, gaps, source = summed, set(), "seats.csv"
     total = sum(seats.values())
     if total > house:
         raise DataError(
@@ -188,10 +199,20 @@ def _seats(
             file=folder / source,
             field="seats",
         )
-    actual = xr.DataArray(
-        [seats.get(p, 0) for p in lists.all], dims=dims.PARTY, coords={dims.PARTY: lists.all}
-    )
-    return actual, source, district
+    return seats, gaps, source, district
+
+
+def _known(
+    seats: Mapping[str, int], gaps: set[str], lists: _Lists, house: int
+) -> tuple[xr.DataArray, bool]:
+    """Mark the lists whose seats the truth states, and whether its seats fill the house.
+
+    A list with a row is known; so is an absent list when the stated seats fill the house (it
+    won none). An empty seats cell is a gap, never a zero.
+    """
+    complete = sum(seats.values()) == house
+    known = [(p in seats or complete) and p not in gaps for p in lists.all]
+    return xr.DataArray(known, dims=dims.PARTY, coords={dims.PARTY: lists.all}), complete
 
 
 def _votes(
@@ -289,7 +310,8 @@ def read_truth(folder: Path, spec: ForecastSpec) -> Truth:
     -------
     Truth
         Actual seats per list (``national.csv`` when it has seats, else the sum of
-        ``seats.csv``), seats and votes by province when given, and the government.
+        ``seats.csv``), which of them are known, seats and votes by province when given, and
+        the government.
 
     Raises
     ------
@@ -304,10 +326,17 @@ def read_truth(folder: Path, spec: ForecastSpec) -> Truth:
     rows = read_table(spec.resolve(spec.data.provinces), PROVINCES, key=("province",))
     provinces = [r["province"] for r in rows]
     lists = _Lists(spec)
-    seats, source, district = _seats(folder, lists, provinces, spec.law.house_size)
+    house = spec.law.house_size
+    stated, gaps, source, district = _seats(folder, lists, provinces, house)
+    known, complete = _known(stated, gaps, lists, house)
+    seats = xr.DataArray(
+        [stated.get(p, 0) for p in lists.all], dims=dims.PARTY, coords={dims.PARTY: lists.all}
+    )
     votes, valid = _votes(folder, lists, provinces)
     government = _government(folder, lists)
-    return Truth(folder, seats, source, district, votes, valid, government, dict(lists.pooled))
+    return Truth(
+        folder, seats, known, complete, source, district, votes, valid, government, lists.pooled
+    )
 
 
 def refuse_leakage(spec: ForecastSpec, truth_dir: Path) -> None:

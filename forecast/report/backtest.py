@@ -93,6 +93,12 @@ def backtest_section(bt: Mapping[str, Any], names: Mapping[str, str]) -> dict[st
     facts = []
     if bt.get("truth"):
         facts.append(f"Scored against the actual results in {bt['truth']}.")
+    if bt.get("lists_scored") is not None and not bt.get("truth_complete", True):
+        facts.append(
+            f"The results state {bt['truth_seats']} seats: only the "
+            f"{len(bt['lists_scored'])} lists they name are scored "
+            f"({', '.join(names.get(p, p) for p in bt['lists_scored'])})."
+        )
     if bt.get("government"):
         members = coalition_name(bt["government"].split("+"), names)
         facts.append(f"The government that formed: {members}.")
