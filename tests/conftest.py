@@ -119,6 +119,7 @@ TOY_SPEC = textwrap.dedent(
     backend = "pymc"
     chains = 2
     draws = 50
+    retries = 0
     tune = 50
     samples = 100
     """

@@ -45,5 +45,12 @@ class SamplerSpec(StrictSection):
         description="nutpie only: adapt a mass matrix with low-rank corrections, which follow "
         "linear posterior correlations (fewer leapfrog steps when parameters trade off)",
     )
+    retries: int = Field(
+        default=2,
+        ge=0,
+        le=2,
+        description="refits when the convergence gate fails, each with twice the tuning, half "
+        "the distance of target_accept to 1 and 1.5x the draws (forecast.votes.fit.escalate)",
+    )
     seed: int = 20100307
     samples: int = Field(default=4000, ge=1, description="posterior predictive samples downstream")

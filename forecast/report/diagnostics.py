@@ -64,6 +64,15 @@ def diagnostics_section(result: ForecastResult, summary: Mapping[str, Any]) -> d
         facts.append(["Worst parameter (R-hat)", str(post["worst_parameter"])])
     if post.get("sampling_seconds") not in (None, ""):
         facts.append(["Sampling time", f"{float(post['sampling_seconds']):.0f} s"])
+    for k, a in enumerate(d.get("fit_attempts", [])[:-1]):  # the last fit is the one kept
+        facts.append(
+            [
+                f"Fit {k + 1} (failed the gate, refitted)",
+                f"tune {a['tune']}, draws {a['draws']}, target_accept {a['target_accept']}: "
+                f"R-hat {a['rhat_max']:.3f}, ESS {a['ess_bulk_min']:.0f}, "
+                f"{a['divergences']} divergences",
+            ]
+        )
     facts.append(["Simulated elections", f"{summary['samples']:,}"])
     facts.append(
         [

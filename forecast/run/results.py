@@ -179,6 +179,13 @@ def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[s
     return rows
 
 
+def _attrs_list(value: Any) -> list[Any]:
+    """Read a list attribute: as fitted (a list) or as saved in netCDF (JSON text)."""
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
 def summarise(result: ForecastResult) -> dict[str, Any]:
     """Return a run's headline numbers, as written to ``summary.json`` (schema in the README)."""
     table, risk, power = result.coalitions, result.risk, result.power
@@ -241,6 +248,7 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
             "divergences": int(post["divergences"]),
             "converged": bool(int(post["converged"])),
             "sampler": str(post["sampler"]),
+            "fit_attempts": _attrs_list(post.get("fit_attempts")),
         },
         "ppc": result.checks,
         **(

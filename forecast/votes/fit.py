@@ -2,8 +2,10 @@
 
 The result is a ``Posterior``: an ``xr.DataTree`` with ArviZ's groups (``posterior``,
 ``sample_stats``, ...) whose attrs carry the spec hash, the package version, the seed, the
-sampler used and the convergence summary. Failing the convergence gate is loud in the logs and
-recorded as ``converged = false``; ``strict=True`` turns it into a ``ConvergenceError``.
+sampler used and the convergence summary. A fit that fails the convergence gate is refitted with
+more tuning, a higher target acceptance and more draws (at most ``sampler.retries`` times, each
+logged and kept in ``fit_attempts``); failing after that is loud in the logs and recorded as
+``converged = false``; ``strict=True`` turns it into a ``ConvergenceError``.
 """
 
 from __future__ import annotations
@@ -67,6 +69,24 @@ def enable_compile_cache() -> None:
         return compiled, key
 
 
+def escalate(sampler: SamplerSpec, attempt: int) -> SamplerSpec:
+    """Return the sampler settings of a retry: the stated escalation after a failed gate.
+
+    Retry ``k`` (1, 2) has ``2**k`` times the tuning steps (adaptation was too short), a target
+    acceptance ``2**k`` times closer to 1 (smaller steps, fewer divergences) and ``1 + k / 2``
+    times the draws (ESS grows with draws).
+    """
+    if attempt == 0:
+        return sampler
+    return sampler.model_copy(
+        update={
+            "tune": sampler.tune * 2**attempt,
+            "target_accept": round(1 - (1 - sampler.target_accept) / 2**attempt, 4),
+            "draws": int(sampler.draws * (1 + attempt / 2)),
+        }
+    )
+
+
 def _sample(
     model: pm.Model, sampler: SamplerSpec, *, seed: int, backend: str, progress: bool
 ) -> xr.DataTree:
@@ -85,6 +105,20 @@ def _sample(
         options = {"low_rank_modified_mass_matrix": sampler.low_rank_mass_matrix}
         return pm.sample(nuts_sampler="nutpie", nuts_sampler_kwargs=options, **kwargs)
     return pm.sample(cores=min(sampler.chains, 2), **kwargs)
+
+
+def _attempt_record(
+    settings: SamplerSpec, summary: dict[str, float | int | bool], seconds: float
+) -> dict[str, float | int | bool]:
+    """Return one fit attempt's settings and diagnostics, as kept in the posterior's attrs."""
+    keep = ("rhat_max", "ess_bulk_min", "divergences", "converged")
+    return {
+        "tune": settings.tune,
+        "draws": settings.draws,
+        "target_accept": settings.target_accept,
+        **{k: summary[k] for k in keep},
+        "seconds": round(seconds, 2),
+    }
 
 
 def fit_model(
@@ -118,20 +152,34 @@ def fit_model(
     xr.DataTree
         The Posterior, groups ``posterior`` (chain, draw, ...), ``sample_stats``; attrs
         ``spec_hash``, ``forecast_version``, ``seed``, ``sampler``, ``sampling_seconds``,
-        ``rhat_max``, ``ess_bulk_min``, ``divergences``, ``converged``.
+        ``rhat_max``, ``ess_bulk_min``, ``divergences``, ``converged`` (of the last fit) and
+        ``fit_attempts``: each fit's settings and diagnostics. A fit that fails the gate is
+        retried up to ``sampler.retries`` times with the settings of :func:`escalate`.
     """
     backend = sampler.backend
-    start = time.perf_counter()
-    try:
-        tree = _sample(model, sampler, seed=seed, backend=backend, progress=progress)
-    except ImportError as exc:
-        log.warning("nutpie is not usable here (%s); falling back to PyMC's NUTS", exc)
-        backend = "pymc"
-        tree = _sample(model, sampler, seed=seed, backend=backend, progress=progress)
-    seconds = time.perf_counter() - start
     free = [v.name for v in model.free_RVs]
-    summary = convergence_summary(tree, free)
-    report_convergence(summary)
+    attempts: list[dict[str, float | int | bool]] = []
+    for attempt in range(sampler.retries + 1):
+        settings = escalate(sampler, attempt)
+        start = time.perf_counter()
+        try:
+            tree = _sample(model, settings, seed=seed + attempt, backend=backend, progress=progress)
+        except ImportError as exc:
+            log.warning("nutpie is not usable here (%s); falling back to PyMC's NUTS", exc)
+            backend = "pymc"
+            tree = _sample(model, settings, seed=seed + attempt, backend=backend, progress=progress)
+        seconds = time.perf_counter() - start
+        summary = convergence_summary(tree, free)
+        attempts.append(_attempt_record(settings, summary, seconds))
+        report_convergence(summary)
+        if summary["converged"] or attempt == sampler.retries:
+            break
+        nxt = escalate(sampler, attempt + 1)
+        log.warning(
+            "convergence gate failed (fit %d of %d): refitting with tune %d, target_accept %.3f, "
+            "draws %d",
+            *(attempt + 1, sampler.retries + 1, nxt.tune, nxt.target_accept, nxt.draws),
+        )
     if strict and not summary["converged"]:
         raise ConvergenceError(
             f"R-hat max {summary['rhat_max']}, bulk ESS min {summary['ess_bulk_min']}, "
@@ -143,7 +191,8 @@ def fit_model(
             "forecast_version": __version__,
             "seed": seed,
             "sampler": backend,
-            "sampling_seconds": round(seconds, 2),
+            "sampling_seconds": round(sum(a["seconds"] for a in attempts), 2),
+            "fit_attempts": attempts,
             "free_parameters": free,
             **{k: (int(v) if isinstance(v, bool) else v) for k, v in summary.items()},
         }
