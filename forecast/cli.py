@@ -91,11 +91,11 @@ def check_data(
     from forecast.data.spec import load_spec
     from forecast.data.summary import data_csv, data_summary, data_table
     from forecast.data.tables import write_atomic
-    from forecast.run.scenarios import spec_scenarios
+    from forecast.run.dryrun import dry_run
 
     spec = load_spec(spec_path)
-    spec_scenarios(spec)
     data = ingest_election(spec)
+    dry_run(spec, data)  # every check the run makes after the fit, made now
     rows = data_summary(data, spec)
     payload = json.dumps({"spec": str(spec_path), "elections": rows}, indent=2)
     if json_out is not None:

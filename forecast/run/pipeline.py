@@ -22,6 +22,7 @@ from forecast.data.spec import ForecastSpec
 from forecast.errors import StoreError
 from forecast.government.coalitions import coalition_candidates
 from forecast.government.power import power_indices
+from forecast.run.dryrun import dry_run
 from forecast.run.scale import (
     DEFAULT_CHUNK,
     chunk_bounds,
@@ -32,7 +33,7 @@ from forecast.run.scale import (
     run_tasks,
     votes_and_seats,
 )
-from forecast.run.scenarios import Scenario, baseline, spec_scenarios
+from forecast.run.scenarios import Scenario, baseline
 from forecast.run.store import data_hash, load_tree, save_tree
 from forecast.votes.diagnostics import turnout_coverage, vote_share_coverage
 from forecast.votes.fit import fit_model
@@ -168,9 +169,9 @@ def run_forecast(
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(spec)
     n = draws or spec.sampler.samples
     lap = _Laps()
-    runs = [*spec_scenarios(spec), *(scenarios or [])]  # checked before the long fit
     data = ingest_election(spec)
-    lap("ingest")
+    runs = dry_run(spec, data, extra=scenarios or ())  # what the stages would refuse, refused now
+    lap("ingest and checks")
     fit_key = data_hash(spec, data, fit_only=True)
     posterior = _posterior(spec, data, seed=seed, key=fit_key, out_dir=out_dir, progress=progress)
     checks = {
