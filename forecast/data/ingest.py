@@ -79,6 +79,7 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
     for t in (*tables, target):
         prov.update(t.provenance)
     _check_target_magnitudes(spec, target, provinces)
+    _check_quota_provinces(spec, provinces)
     _check_lineage(spec, tables)
 
     party_names = _party_names(spec, tables)
@@ -191,6 +192,18 @@ def _check_target_magnitudes(
             file=path,
             field="seats",
         )
+
+
+def _check_quota_provinces(spec: ForecastSpec, provinces: list[str]) -> None:
+    """Refuse quota seats placed in a province the provinces table does not have."""
+    for i, q in enumerate(spec.law.quota):
+        if q.province != "national" and q.province not in provinces:
+            raise SpecError(
+                f"unknown province '{q.province}'{did_you_mean(q.province, provinces)}; "
+                "give a province of data.provinces or 'national'",
+                file=spec.source_file,
+                where=f"key 'law.quota[{i}].province'",
+            )
 
 
 def _check_lineage(spec: ForecastSpec, tables: list[ElectionTables]) -> None:

@@ -101,6 +101,11 @@ class ForecastSpec(StrictSection):
         for i, q in enumerate(self.law.quota):
             if communities:
                 _check_known(f"law.quota[{i}].community", [q.community], communities)
+            if q.party in self.party_ids:
+                raise ValueError(
+                    f"law.quota[{i}].party '{q.party}' is a list of [[party]]: quota seats are "
+                    "reserved for a list of their own, which has no votes in the district contest"
+                )
         seen: set[tuple[str, str]] = set()
         for i, row in enumerate(self.lineage):
             _check_known(f"lineage[{i}].election", [row.election], set(evidence))

@@ -7,14 +7,24 @@ The sections live in ``spec_election``, ``spec_law``, ``spec_government``, ``spe
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-__all__ = ["Share", "Slug", "StrictSection", "sums_to_one"]
+__all__ = ["DataPath", "Share", "Slug", "StrictSection", "sums_to_one"]
+
+
+def _named(path: Path) -> Path:
+    """Refuse an empty path (which would name the project folder itself)."""
+    if str(path) in ("", "."):
+        raise ValueError("expected the path of a file or folder, got an empty one")
+    return path
+
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+DataPath = Annotated[Path, AfterValidator(_named)]
 
 
 def sums_to_one(shares: dict[str, float], what: str) -> dict[str, float]:

@@ -8,12 +8,11 @@ of past lists go (lineage), and the communities that matter for turnout and risk
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from forecast.data.spec_base import Share, Slug, StrictSection, sums_to_one
+from forecast.data.spec_base import DataPath, Share, Slug, StrictSection, sums_to_one
 
 __all__ = [
     "CommunitySpec",
@@ -57,11 +56,11 @@ class ElectionInfo(StrictSection):
 class DataPaths(StrictSection):
     """Data tables of the target election and of the country, relative to the project root."""
 
-    provinces: Path = Field(description="CSV: province, province_name[, iso_3166_2]")
-    target: Path = Field(
+    provinces: DataPath = Field(description="CSV: province, province_name[, iso_3166_2]")
+    target: DataPath = Field(
         description="folder of the target election (magnitude.csv, electorate.csv)"
     )
-    communities: Path | None = Field(
+    communities: DataPath | None = Field(
         default=None, description="CSV: province, community, share (gaps allowed)"
     )
 
@@ -70,7 +69,7 @@ class EvidenceElection(StrictSection):
     """A past election whose results feed the model."""
 
     id: Slug
-    path: Path
+    path: DataPath
     date: dt.date
     kind: Literal["parliamentary", "provincial", "presidential_list", "constituent"]
 
