@@ -30,6 +30,7 @@ forecast: $(VENV)/.installed
 	$(BIN)/forecast run $(SPEC)
 
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # Refresh constraints.txt from the current venv after a deliberate upgrade.

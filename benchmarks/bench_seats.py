@@ -16,29 +16,28 @@ Prints a table, appends it to BENCHMARKS.md, and ends with ``engine draws/s: N``
 
 from __future__ import annotations
 
-import os
-
-# One core: no BLAS or numba worker threads (set before NumPy is imported).
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-    os.environ[_var] = "1"
-
 import argparse
 import csv
 import datetime as dt
+import os
 import platform
 import time
 import tracemalloc
 from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
-import votelib.evaluate.proportional as vprop
-import xarray as xr
+# One core: no BLAS or numba worker threads (set before NumPy is imported).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ[_var] = "1"
 
-from forecast.data.spec import load_spec
-from forecast.data.spec_law import DistrictRule, ElectoralLaw
-from forecast.seats.kernels import compiled_available
-from forecast.seats.law import allocate_seats
+import numpy as np  # noqa: E402
+import votelib.evaluate.proportional as vprop  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from forecast.data.spec import load_spec  # noqa: E402
+from forecast.data.spec_law import DistrictRule, ElectoralLaw  # noqa: E402
+from forecast.seats.compiled import compiled_available  # noqa: E402
+from forecast.seats.law import allocate_seats  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # The 2010 governorates and magnitudes (68, 31, 24, ..., 7: the law, known before the vote).

@@ -128,7 +128,7 @@ def seats(
     quiet: Quiet = False,
 ) -> None:
     """Allocate seats for one set of actual votes under the spec's electoral law."""
-    from forecast.seats.law import seats_command, seats_table
+    from forecast.seats.command import seats_command, seats_table
 
     result = seats_command(spec_path, votes, out)
     if not quiet:

@@ -70,3 +70,27 @@ def test_a_later_stage_import_is_caught():
     source = "def f():\n    from forecast.report.render import render_report\n"
     assert later_imports("forecast.evaluate.backtest", source) == ["forecast.report.render"]
     assert later_imports("forecast.report.render", "import forecast.evaluate.backtest\n") == []
+
+
+def long_functions(source: str, limit: int = MAX_FUNCTION_LINES) -> list[tuple[str, int]]:
+    """Functions (methods and nested ones too) longer than ``limit`` lines, docstring included."""
+    return [
+        (node.name, node.end_lineno - node.lineno + 1)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno - node.lineno + 1 > limit
+    ]
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_modules_and_functions_stay_small(path):
+    source = path.read_text()
+    lines = len(source.splitlines())
+    assert lines <= MAX_MODULE_LINES, f"{path.name} has {lines} lines: split it by meaning"
+    assert not long_functions(source), f"functions over {MAX_FUNCTION_LINES} lines"
+
+
+def test_a_long_function_is_caught():
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    assert long_functions(f"def f():\n{body}\n") == [("f", MAX_FUNCTION_LINES + 1)]
+    assert long_functions("def g():\n    return 1\n") == []

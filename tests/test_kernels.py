@@ -18,7 +18,7 @@ import votelib.evaluate.threshold as vthr
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from forecast.seats.kernels import (
+from forecast.seats import (
     Lottery,
     allocate_district,
     highest_averages,

@@ -14,7 +14,8 @@ from rich.table import Table
 from forecast import dims
 from forecast.data.spec_law import CompensatorySeats, DistrictRule, ElectoralLaw, QuotaSeats
 from forecast.errors import DataError
-from forecast.seats.law import allocate_seats, seats_command, seats_from_table, seats_table
+from forecast.seats.command import seats_command, seats_from_table, seats_table
+from forecast.seats.law import allocate_seats
 
 ROOT = Path(__file__).resolve().parents[1]
 IRAQ_SPEC = ROOT / "models" / "iraq_2010.toml"

@@ -135,7 +135,9 @@ class RiskPriors(StrictSection):
         ],
         Coefficient,
     ] = Field(default_factory=dict)
-    log_gdp_per_capita: float | None = None
+    log_gdp_per_capita: float | None = Field(
+        default=None, ge=0.0, le=15.0, description="natural log of GDP per head in US dollars"
+    )
     gdp_source: str = ""
     inclusion_share: Share = Field(
         default=0.5,

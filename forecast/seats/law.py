@@ -1,42 +1,28 @@
 """A whole electoral law as one function from vote draws to seat draws.
 
-The law of a spec (:class:`forecast.data.spec.ElectoralLaw`) is composed of small parts: a national
-threshold, the district rule applied in every province (:mod:`forecast.seats.kernels`),
-reserved quota seats, national compensatory seats and the majority. :func:`allocate_seats`
-applies it to every draw at once, wrapped once in ``xr.apply_ufunc``; :func:`seats_from_table`
-and :func:`seats_command` do the same for one set of actual votes (the ``forecast seats``
+The law of a spec (:class:`forecast.data.spec_law.ElectoralLaw`) is composed of small parts: a
+national threshold and compensatory seats (:mod:`forecast.seats.national`), the district rule
+applied in every province (:mod:`forecast.seats.provinces`), reserved quota seats and the
+majority. :func:`allocate_seats` checks the labelled inputs and applies the law to every draw at
+once (:mod:`forecast.seats.draws`), wrapped once in ``xr.apply_ufunc``;
+:mod:`forecast.seats.command` does the same for one set of actual votes (the ``forecast seats``
 command), which is also how the law is checked against official results.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import xarray as xr
-from rich.table import Table
 
 from forecast import dims
-from forecast.data.spec import ForecastSpec, load_spec
-from forecast.data.spec_law import DistrictRule, ElectoralLaw
-from forecast.data.tables import Column, count, read_table, slug, text, write_atomic
-from forecast.errors import DataError
-from forecast.seats.kernels import (
-    Lottery,
-    allocate_batch,
-    allocate_provinces,
-    compiled_available,
-    national_and_max,
-    passes_threshold,
-)
+from forecast.data.spec_law import ElectoralLaw
+from forecast.seats.compiled import compiled_available
+from forecast.seats.draws import _allocate_numpy
+from forecast.seats.national import _allowed, _national
 
-__all__ = ["allocate_seats", "seats_command", "seats_from_table", "seats_table"]
-
-# Lottery streams: one per province (0 .. P-1) and this one for the compensatory seats.
-_COMPENSATORY_STREAM = 1_000_001
+__all__ = ["allocate_seats"]
 
 
 def allocate_seats(
@@ -112,6 +98,23 @@ def allocate_seats(
     >>> allocate_seats(votes, magnitude, law)["seats"].values.tolist()
     [[2, 3]]
     """
+    votes, magnitude, valid_votes = _check_inputs(votes, magnitude, valid_votes, law)
+    compiled = _use_compiled(engine, votes.sizes[dims.SAMPLE] >= chunk)
+    ds = _apply_law(votes, magnitude, valid_votes, law, seed=seed, chunk=chunk, compiled=compiled)
+    return dims.check(ds, "SeatDraws")
+
+
+def _check_inputs(
+    votes: xr.DataArray,
+    magnitude: xr.DataArray,
+    valid_votes: xr.DataArray | None,
+    law: ElectoralLaw,
+) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray | None]:
+    """Check the votes, magnitudes and quota seats; return the inputs in the votes' order.
+
+    Votes come as (sample, province, party), magnitudes and valid votes in the votes' order of
+    provinces.
+    """
     votes = _check_votes(votes)
     provinces = [str(p) for p in votes[dims.PROVINCE].values]
     parties = [str(p) for p in votes[dims.PARTY].values]
@@ -123,16 +126,43 @@ def allocate_seats(
     for q in law.quota:
         if q.province != "national" and q.province not in provinces:
             raise ValueError(f"quota seats of '{q.party}' are in unknown province '{q.province}'")
-    pooled = np.isin(parties, list(law.pooled))
     if valid_votes is not None:
         valid_votes = valid_votes.transpose(dims.SAMPLE, dims.PROVINCE)
         if [str(p) for p in valid_votes[dims.PROVINCE].values] != provinces:
             valid_votes = valid_votes.reindex({dims.PROVINCE: provinces})
+    return votes, magnitude, valid_votes
+
+
+def _use_compiled(engine: str, many: bool) -> bool:
+    """Tell whether ``engine`` runs the compiled kernels (``auto``: with ``many`` draws)."""
+    if engine == "auto":
+        return many and compiled_available()
+    if engine not in ("numpy", "compiled"):
+        raise ValueError(f"engine must be 'auto', 'numpy' or 'compiled', not {engine!r}")
+    if engine == "compiled" and not compiled_available():
+        raise ValueError("engine='compiled' needs numba; install it or use engine='numpy'")
+    return engine == "compiled"
+
+
+def _apply_law(
+    votes: xr.DataArray,
+    magnitude: xr.DataArray,
+    valid_votes: xr.DataArray | None,
+    law: ElectoralLaw,
+    *,
+    seed: int,
+    chunk: int,
+    compiled: bool,
+) -> xr.Dataset:
+    """Apply the law to checked inputs in one ``xr.apply_ufunc``; return the seat draws.
+
+    Dask-backed votes give dask-backed seats, allocated chunk by chunk when computed.
+    """
+    provinces = [str(p) for p in votes[dims.PROVINCE].values]
+    parties = [str(p) for p in votes[dims.PARTY].values]
+    quota_parties, quota = _reserved(law, parties)
+    pooled = np.isin(parties, list(law.pooled))
     sample_index = xr.DataArray(np.arange(votes.sizes[dims.SAMPLE]), dims=dims.SAMPLE)
-    seat_type = np.int16 if law.house_size <= np.iinfo(np.int16).max else np.int64
-    quota = np.zeros(len(parties) + len(quota_parties), dtype=seat_type)
-    for q in law.quota:
-        quota[len(parties) + quota_parties.index(q.party)] += q.seats
     # district seats in the smallest integer type that holds them: the largest array returned
     small = np.int8 if int(magnitude.max()) <= np.iinfo(np.int8).max else np.int16
     inputs = [votes, magnitude, sample_index]
@@ -140,13 +170,6 @@ def allocate_seats(
     if valid_votes is not None:
         inputs.append(valid_votes)
         core_dims.append([dims.PROVINCE])
-    if engine == "auto":
-        many = votes.sizes[dims.SAMPLE] >= chunk
-        engine = "compiled" if many and compiled_available() else "numpy"
-    elif engine not in ("numpy", "compiled"):
-        raise ValueError(f"engine must be 'auto', 'numpy' or 'compiled', not {engine!r}")
-    elif engine == "compiled" and not compiled_available():
-        raise ValueError("engine='compiled' needs numba; install it or use engine='numpy'")
     district, quota_seats, compensatory, seats, fallback = xr.apply_ufunc(
         _allocate_numpy,
         *inputs,
@@ -161,13 +184,12 @@ def allocate_seats(
             "chunk": chunk,
             "small": small,
             "provinces": tuple(provinces),
-            "compiled": engine == "compiled",
+            "compiled": compiled,
         },
         dask="parallelized",
-        output_dtypes=[small, seat_type, seat_type, seat_type, np.int16],
+        output_dtypes=[small, quota.dtype, quota.dtype, quota.dtype, np.int16],
         dask_gufunc_kwargs={"output_sizes": {dims.PARTY: len(quota)}},
     )
-    party_coord = parties + quota_parties
     ds = xr.Dataset(
         {
             "district_seats": district,
@@ -175,7 +197,7 @@ def allocate_seats(
             "compensatory_seats": compensatory,
             "seats": seats,
         }
-    ).assign_coords({dims.PARTY: party_coord})
+    ).assign_coords({dims.PARTY: parties + quota_parties})
     ds = ds.transpose(dims.SAMPLE, dims.PROVINCE, dims.PARTY)
     ds.attrs = {
         "sample_dims": [dims.SAMPLE],
@@ -183,7 +205,21 @@ def allocate_seats(
         "majority": law.majority_seats,
         "n_pooled_fallback": _count(fallback, votes, magnitude, valid_votes, law, pooled),
     }
-    return dims.check(ds, "SeatDraws")
+    return ds
+
+
+def _reserved(law: ElectoralLaw, parties: list[str]) -> tuple[list[str], np.ndarray]:
+    """Give the quota lists and each list's reserved seats, the input lists first.
+
+    The seats are in the type of the house's seats: int16, or int64 for a house of 32,768 seats
+    or more.
+    """
+    quota_parties = list(dict.fromkeys(q.party for q in law.quota))
+    seat_type = np.int16 if law.house_size <= np.iinfo(np.int16).max else np.int64
+    quota = np.zeros(len(parties) + len(quota_parties), dtype=seat_type)
+    for q in law.quota:
+        quota[len(parties) + quota_parties.index(q.party)] += q.seats
+    return quota_parties, quota
 
 
 def _count(
@@ -268,433 +304,3 @@ def _check_magnitude(
             f"compensatory seats make {total}, not the house size {law.house_size}"
         )
     return magnitude.astype(np.int64)
-
-
-def _allocate_numpy(
-    votes: np.ndarray,
-    magnitude: np.ndarray,
-    sample_index: np.ndarray,
-    valid: np.ndarray | None = None,
-    *,
-    law: ElectoralLaw,
-    pooled: np.ndarray,
-    quota: np.ndarray,
-    seed: int,
-    chunk: int,
-    small: type,
-    provinces: tuple[str, ...],
-    compiled: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Apply the law to plain arrays: votes (sample, province, party) -> seat arrays.
-
-    Works chunk by chunk over samples, so the working memory does not grow with the draws.
-    Each chunk's votes are read for the national votes and each list's largest vote per
-    province (one pass when compiled), then every province's district goes through
-    :func:`allocate_provinces`. Seats are written party-major, into (province, party, sample)
-    and (party, sample) buffers, and returned as transposed views, with the number of
-    districts per sample where only pooled lists had votes.
-    """
-    n_sample, n_province, n_party = votes.shape
-    n_out = len(quota)
-    tie_seed = None
-    if law.tie_rule == "lottery":
-        tie_seed = int(np.random.SeedSequence([law.tie_seed, seed]).generate_state(1)[0])
-    district = np.zeros((n_province, n_out, n_sample), dtype=small)
-    compensatory = np.zeros((n_out, n_sample), dtype=quota.dtype)
-    total = np.zeros((n_out, n_sample), dtype=quota.dtype)
-    fallback = np.zeros(n_sample, dtype=np.int16)  # districts that needed the pooled lists
-    m = magnitude.astype(np.int64)
-    comp_rule = DistrictRule(method=law.compensatory.method)
-    for start in range(0, n_sample, chunk):
-        stop = min(start + chunk, n_sample)
-        vc = votes[start:stop]
-        if compiled:  # national (sample, party), list_max (province, party)
-            national, list_max = national_and_max(vc)
-        else:
-            list_max = vc.max(axis=0)
-            national = _national(vc, list_max)
-        if national.size and not national.min() >= 0:  # cheap check of the votes' sign
-            raise ValueError("votes must be >= 0 and not NaN")
-        vt = np.einsum("spn->sp", vc) if valid is None else valid[start:stop]  # (sample, province)
-        vt = np.ascontiguousarray(vt, dtype=np.int64 if vt.dtype.kind in "iub" else np.float64)
-        rows = sample_index[start:stop]
-        allowed = _allowed(national, vt, pooled, law)
-        lotteries = None
-        if tie_seed is not None:
-            lotteries = [Lottery(tie_seed, p, 0, rows) for p in range(n_province)]
-        out = district[:, :n_party, start:stop]
-        missing = allocate_provinces(
-            vc,
-            m,
-            law.district,
-            valid=vt,
-            allowed=allowed,
-            lotteries=lotteries,
-            out=out,
-            list_max=list_max,
-            strict=False,
-            compiled=compiled,
-        )
-        for p, lost in missing:
-            fallback[start + lost] += 1
-            lottery = None if lotteries is None else lotteries[p]
-            _pooled_fallback(
-                vc[:, p],
-                lost,
-                int(m[p]),
-                vt[:, p],
-                allowed,
-                pooled,
-                law.district,
-                lottery,
-                out[p],
-                where=(rows, provinces[p]),
-            )
-        won = _seats_won(out, m, total.dtype)
-        total[:n_party, start:stop] = won
-        if law.compensatory.seats:
-            # national votes of the lists that may win compensatory seats
-            may_win = ~pooled[None, :]
-            if law.compensatory.eligible == "district_winners":
-                may_win = may_win & (won > 0).T
-            lottery = None if tie_seed is None else Lottery(tie_seed, _COMPENSATORY_STREAM, 0, rows)
-            allocate_batch(
-                national * may_win,
-                law.compensatory.seats,
-                comp_rule,
-                lottery=lottery,
-                out=compensatory[:n_party, start:stop],
-                compiled=compiled,
-                list_max=list_max.sum(axis=0),  # an upper bound of each list's national votes
-            )
-            total[:, start:stop] += compensatory[:, start:stop]
-    total += quota[:, None]
-    short = np.flatnonzero(total.sum(axis=0) != law.house_size)
-    if short.size:
-        raise ValueError(
-            f"sample {int(short[0])}: seats add up to {int(total[:, short[0]].sum())}, "
-            f"not the house size {law.house_size}"
-        )
-    quota_seats = np.broadcast_to(quota, (n_sample, n_out))  # the same in every sample
-    return district.transpose(2, 0, 1), quota_seats, compensatory.T, total.T, fallback
-
-
-def _seats_won(out: np.ndarray, m: np.ndarray, kind: type) -> np.ndarray:
-    """District seats of each list summed over provinces, dims (party, sample), type ``kind``.
-
-    ``out`` has dims (province, party, sample). Runs of provinces whose magnitudes add up to
-    what ``out``'s small type holds are summed in that type (no conversion), then the runs'
-    sums in ``kind``, which holds the house.
-    """
-    top = np.iinfo(out.dtype).max
-    won, start = None, 0
-    while start < len(m):
-        stop, seats = start + 1, int(m[start])
-        while stop < len(m) and seats + m[stop] <= top:
-            seats += int(m[stop])
-            stop += 1
-        part = out[start:stop].sum(axis=0, dtype=out.dtype)
-        won = part.astype(kind) if won is None else np.add(won, part, dtype=kind)
-        start = stop
-    return np.zeros(out.shape[1:], dtype=kind) if won is None else won
-
-
-def _national(votes: np.ndarray, list_max: np.ndarray) -> np.ndarray:
-    """National votes per list, dims (sample, party), without overflow.
-
-    Summed in the votes' own type when the per-province maxima show that no sum can overflow
-    it (as with int32 votes of any real election), else in int64.
-    """
-    kind = votes.dtype.kind
-    if kind in "iu" and votes.dtype.itemsize < 8:
-        bound = list_max.astype(np.float64).sum(axis=0).max(initial=0)
-        if bound >= np.iinfo(votes.dtype).max:
-            return np.einsum("spn->sn", votes, dtype=np.int64)
-    return np.einsum("spn->sn", votes)
-
-
-def _allowed(
-    national: np.ndarray, valid: np.ndarray, pooled: np.ndarray, law: ElectoralLaw
-) -> np.ndarray:
-    """Lists allowed to win district seats: not pooled and above any national threshold.
-
-    ``national`` has dims (sample, party), ``valid`` (sample, province); the result has dims
-    (party,), or (party, sample) with a national threshold.
-    """
-    allowed = ~pooled
-    if law.national_threshold:
-        passing = passes_threshold(
-            national, 1, valid=valid.sum(axis=1), share=law.national_threshold
-        )
-        allowed = allowed[:, None] & passing.T
-    return allowed
-
-
-def _pooled_fallback(
-    votes: np.ndarray,
-    lost: np.ndarray,
-    m: int,
-    valid: np.ndarray,
-    allowed: np.ndarray,
-    pooled: np.ndarray,
-    rule: DistrictRule,
-    lottery: Lottery | None,
-    out: np.ndarray,
-    *,
-    where: tuple[np.ndarray, str],
-) -> None:
-    """Allocate districts where no list allowed to win has a vote, pooled lists included.
-
-    A forecast draw can leave every named list of a province without votes while the pooled
-    lists (an aggregate of many small lists) have some: there the pooled lists may win by the
-    same district rule, and lists below a national threshold as well if they alone have
-    votes. Only a district with seats and no votes at all is an error. ``votes`` has dims
-    (sample, party), ``out`` (party, sample); ``lost`` are the rows to allocate.
-    """
-    sub = votes[lost]
-    none = np.flatnonzero(sub.sum(axis=1) == 0)
-    if none.size:
-        rows, province = where
-        raise ValueError(
-            f"sample {int(rows[lost[none[0]]])}, province '{province}': a district with {m} "
-            f"seats has no votes at all"
-        )
-    wider = allowed | pooled if allowed.ndim == 1 else (allowed[:, lost] | pooled[:, None]).T
-    sub_lottery = None if lottery is None else lottery.subset(lost)
-    seats = np.zeros((votes.shape[1], lost.size), dtype=out.dtype)
-    still = allocate_batch(
-        sub,
-        m,
-        rule,
-        valid=valid[lost],
-        allowed=wider,
-        lottery=sub_lottery,
-        out=seats,
-        strict=False,
-    )
-    if still.size:  # only lists below the national threshold have votes
-        rest = np.zeros((votes.shape[1], still.size), dtype=out.dtype)
-        allocate_batch(
-            sub[still],
-            m,
-            rule,
-            valid=valid[lost[still]],
-            out=rest,
-            lottery=None if sub_lottery is None else sub_lottery.subset(still),
-        )
-        seats[:, still] = rest
-    out[:, lost] = seats
-
-
-def seats_from_table(
-    spec_or_law: ForecastSpec | ElectoralLaw,
-    magnitude: xr.DataArray | Mapping[str, int],
-    votes_table: xr.DataArray | Iterable[Mapping[str, Any]],
-    *,
-    valid_votes: xr.DataArray | Mapping[str, float] | None = None,
-    seed: int = 0,
-) -> xr.Dataset:
-    """Seats for one set of actual votes: :func:`allocate_seats` with a single sample.
-
-    Parameters
-    ----------
-    spec_or_law : ForecastSpec or ElectoralLaw
-        The spec (its ``law`` is used) or the law itself.
-    magnitude : xr.DataArray, dims (province,), or mapping of province to seats
-        District magnitudes.
-    votes_table : xr.DataArray, dims (province, party), or iterable of mappings
-        Votes per province and list; rows need ``province``, ``party`` and ``votes`` (as read
-        from a CSV). A list without a row in a province has no votes there.
-    valid_votes : xr.DataArray, dims (province,), or mapping, optional
-        Valid votes per province when they include lists not in the table.
-    seed : int
-        For the tie lottery.
-
-    Returns
-    -------
-    xr.Dataset
-        ``SeatDraws`` with one sample.
-    """
-    law = spec_or_law.law if isinstance(spec_or_law, ForecastSpec) else spec_or_law
-    if not isinstance(magnitude, xr.DataArray):
-        magnitude = xr.DataArray(
-            list(magnitude.values()), dims=dims.PROVINCE, coords={dims.PROVINCE: list(magnitude)}
-        )
-    votes = votes_table if isinstance(votes_table, xr.DataArray) else _pivot(votes_table)
-    votes = votes.expand_dims({dims.SAMPLE: 1}).transpose(dims.SAMPLE, dims.PROVINCE, dims.PARTY)
-    provinces = [str(p) for p in votes[dims.PROVINCE].values]
-    valid = None
-    if valid_votes is not None:
-        if not isinstance(valid_votes, xr.DataArray):
-            valid_votes = xr.DataArray(
-                [valid_votes[p] for p in provinces],
-                dims=dims.PROVINCE,
-                coords={dims.PROVINCE: provinces},
-            )
-        valid = valid_votes.expand_dims({dims.SAMPLE: 1})
-    return allocate_seats(votes, magnitude, law, valid_votes=valid, seed=seed)
-
-
-def _pivot(rows: Iterable[Mapping[str, Any]]) -> xr.DataArray:
-    """Rows of (province, party, votes) as votes with dims (province, party); absent = 0."""
-    cells = [(str(r["province"]), str(r["party"]), r["votes"]) for r in rows]
-    provinces = list(dict.fromkeys(c[0] for c in cells))
-    parties = list(dict.fromkeys(c[1] for c in cells))
-    values = np.zeros((len(provinces), len(parties)), dtype=np.int64)
-    for province, party, n in cells:
-        values[provinces.index(province), parties.index(party)] += int(n or 0)
-    return xr.DataArray(
-        values,
-        dims=(dims.PROVINCE, dims.PARTY),
-        coords={dims.PROVINCE: provinces, dims.PARTY: parties},
-    )
-
-
-_MAGNITUDE = (
-    Column("province", slug),
-    Column("seats", count),
-    Column("source_id", text, required=False, allow_empty=True),
-    Column("notes", text, required=False, allow_empty=True),
-)
-_VOTES = (
-    Column("province", slug),
-    Column("party", slug),
-    Column("votes", count),
-    Column("provenance", text, required=False, allow_empty=True),
-    Column("source_id", text, required=False, allow_empty=True),
-    Column("notes", text, required=False, allow_empty=True),
-)
-
-
-def seats_command(spec_path: Path, votes_path: Path, out_path: Path | None) -> xr.Dataset:
-    """Run ``forecast seats``: seats for a CSV of actual votes under a spec's law.
-
-    Reads the spec, the district magnitudes ``<data.target>/magnitude.csv`` (``province,
-    seats``) and the votes CSV (``province,party,votes``; ``provenance``, ``source_id`` and
-    ``notes`` columns are allowed), allocates, and writes ``province,party,seats,seat_type``
-    to ``out_path`` (through a temporary file, so no partial file is left) when given.
-
-    Parameters
-    ----------
-    spec_path : Path
-        A ``models/*.toml`` spec.
-    votes_path : Path
-        The votes CSV.
-    out_path : Path, optional
-        Where to write the allocation.
-
-    Returns
-    -------
-    xr.Dataset
-        ``SeatDraws`` with one sample.
-
-    Raises
-    ------
-    SpecError
-        If the spec is invalid.
-    DataError
-        Naming the file, row and field of a bad cell, a province without magnitude, or a
-        district with seats but no votes.
-    """
-    spec = load_spec(spec_path)
-    magnitude_path = spec.resolve(spec.data.target) / "magnitude.csv"
-    magnitude = {
-        r["province"]: r["seats"] for r in read_table(magnitude_path, _MAGNITUDE, key=("province",))
-    }
-    rows = read_table(Path(votes_path), _VOTES, key=("province", "party"))
-    quota_parties = {q.party for q in spec.law.quota}
-    for r in rows:
-        if r["province"] not in magnitude:
-            raise DataError(
-                f"province '{r['province']}' has no district magnitude in {magnitude_path}",
-                file=votes_path,
-                where=f"row {r['_row']}",
-                field="province",
-            )
-        if r["party"] in quota_parties:
-            raise DataError(
-                f"'{r['party']}' holds reserved quota seats; it takes no part in the districts",
-                file=votes_path,
-                where=f"row {r['_row']}",
-                field="party",
-            )
-    voted = {r["province"] for r in rows if r["votes"] > 0}
-    for province, seats in magnitude.items():
-        if seats > 0 and province not in voted:
-            raise DataError(
-                f"province '{province}' has {seats} seats but no votes for any list",
-                file=votes_path,
-                field="province",
-            )
-    try:
-        result = seats_from_table(spec, magnitude, rows, seed=spec.law.tie_seed)
-    except ValueError as exc:
-        raise DataError(str(exc), file=votes_path) from None
-    if out_path is not None:
-        write_atomic(Path(out_path), lambda tmp: _write_seats(result, spec.law, tmp))
-    return result
-
-
-def _write_seats(result: xr.Dataset, law: ElectoralLaw, path: Path) -> None:
-    """Write one sample's allocation as ``province,party,seats,seat_type`` rows."""
-    one = result.isel({dims.SAMPLE: 0})
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["province", "party", "seats", "seat_type"])
-        district = one["district_seats"]
-        for province in district[dims.PROVINCE].values:
-            for party in district[dims.PARTY].values:
-                n = int(district.sel({dims.PROVINCE: province, dims.PARTY: party}))
-                if n:
-                    w.writerow([province, party, n, "district"])
-        for q in law.quota:
-            w.writerow([q.province, q.party, q.seats, "quota"])
-        for party, n in zip(one[dims.PARTY].values, one["compensatory_seats"].values, strict=True):
-            if n:
-                w.writerow(["national", party, int(n), "compensatory"])
-
-
-def seats_table(result: xr.Dataset) -> Table:
-    """Tabulate seats per list for printing (the mean when there are several samples).
-
-    Parameters
-    ----------
-    result : xr.Dataset
-        ``SeatDraws``.
-
-    Returns
-    -------
-    rich.table.Table
-        One row per list with seats: district, quota, compensatory and total, largest first.
-    """
-    mean = {
-        var: result[var].mean(dims.SAMPLE) for var in ("quota_seats", "compensatory_seats", "seats")
-    }
-    district = result["district_seats"].sum(dims.PROVINCE).mean(dims.SAMPLE)
-    n = result.sizes[dims.SAMPLE]
-    fmt = "{:.0f}" if n == 1 else "{:.1f}"
-    table = Table(
-        title=(
-            f"Seats ({result.attrs['house_size']} in all, majority {result.attrs['majority']}"
-            + (")" if n == 1 else f"; mean of {n} samples)")
-        )
-    )
-    for name in ("list", "district", "quota", "compensatory", "total"):
-        table.add_column(name, justify="left" if name == "list" else "right")
-    order = np.argsort(-mean["seats"].values, kind="stable")
-    for i in order:
-        if mean["seats"].values[i] == 0:
-            continue
-        table.add_row(
-            str(result[dims.PARTY].values[i]),
-            *(
-                fmt.format(float(x.values[i]))
-                for x in (
-                    district,
-                    mean["quota_seats"],
-                    mean["compensatory_seats"],
-                    mean["seats"],
-                )
-            ),
-        )
-    return table

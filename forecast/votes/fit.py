@@ -103,7 +103,7 @@ def _sample(
     if backend == "nutpie":
         enable_compile_cache()
         options = {"low_rank_modified_mass_matrix": sampler.low_rank_mass_matrix}
-        return pm.sample(nuts_sampler="nutpie", nuts_sampler_kwargs=options, **kwargs)
+        return pm.sample(nuts_sampler="nutpie", nuts=options, **kwargs)
     return pm.sample(cores=min(sampler.chains, 2), **kwargs)
 
 

@@ -37,8 +37,8 @@ import pytest
 
 from forecast.data.spec import load_spec
 from forecast.data.spec_law import CompensatorySeats, DistrictRule, ElectoralLaw
+from forecast.seats.command import seats_from_table
 from forecast.seats.kernels import allocate_district
-from forecast.seats.law import seats_from_table
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "iraq" / "2010_parliamentary"

@@ -1,0 +1,136 @@
+"""The national tier of a law: national votes, the national threshold and compensatory seats.
+
+Per draw the lists' votes are summed over provinces; lists below the national threshold (a
+share of the national valid votes) win no district seat, and the compensatory seats go by the
+national votes of the lists eligible for them. The sums run in one compiled pass over the votes
+when the compiled path is used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forecast.data.spec_law import DistrictRule, ElectoralLaw
+from forecast.seats.batch import allocate_batch
+from forecast.seats.compiled import _jit
+from forecast.seats.thresholds import passes_threshold
+from forecast.seats.ties import Lottery
+
+__all__ = ["national_and_max"]
+
+# Lottery streams: one per province (0 .. P-1) and this one for the compensatory seats.
+_COMPENSATORY_STREAM = 1_000_001
+
+
+def national_and_max(votes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """National votes of each list and its largest vote in each province, in one compiled pass.
+
+    Parameters
+    ----------
+    votes : np.ndarray, dims (row, province, party)
+        Votes (C-contiguous).
+
+    Returns
+    -------
+    tuple of np.ndarray
+        National votes, dims (row, party), int64 (float64 for float votes), and the largest
+        vote of each list in each province over the rows, dims (province, party).
+    """
+    kind = np.int64 if votes.dtype.kind in "iub" else np.float64
+    national = np.empty((votes.shape[0], votes.shape[2]), dtype=kind)
+    list_max = np.zeros(votes.shape[1:], dtype=votes.dtype)
+    _jit(_national_rows)(np.ascontiguousarray(votes), national, list_max)
+    return national, list_max
+
+
+def _national_rows(votes: np.ndarray, national: np.ndarray, list_max: np.ndarray) -> None:
+    """Sum the votes over provinces and take each list's maximum over rows, in one pass.
+
+    Compiled by :func:`forecast.seats.compiled._jit`: ``national`` receives the sums,
+    ``list_max`` (zeros on entry) the maxima.
+    """
+    rows, provinces, parties = votes.shape
+    for s in range(rows):
+        for j in range(parties):
+            national[s, j] = 0
+        for p in range(provinces):
+            for j in range(parties):
+                v = votes[s, p, j]
+                national[s, j] += v
+                list_max[p, j] = max(list_max[p, j], v)
+
+
+def _national_votes(votes: np.ndarray, compiled: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Give the national votes (sample, party) and each list's largest vote (province, party).
+
+    Checks the votes' sign on the way (cheaply, on the national sums).
+    """
+    if compiled:
+        national, list_max = national_and_max(votes)
+    else:
+        list_max = votes.max(axis=0)
+        national = _national(votes, list_max)
+    if national.size and not national.min() >= 0:  # cheap check of the votes' sign
+        raise ValueError("votes must be >= 0 and not NaN")
+    return national, list_max
+
+
+def _national(votes: np.ndarray, list_max: np.ndarray) -> np.ndarray:
+    """National votes per list, dims (sample, party), without overflow.
+
+    Summed in the votes' own type when the per-province maxima show that no sum can overflow
+    it (as with int32 votes of any real election), else in int64.
+    """
+    kind = votes.dtype.kind
+    if kind in "iu" and votes.dtype.itemsize < 8:
+        bound = list_max.astype(np.float64).sum(axis=0).max(initial=0)
+        if bound >= np.iinfo(votes.dtype).max:
+            return np.einsum("spn->sn", votes, dtype=np.int64)
+    return np.einsum("spn->sn", votes)
+
+
+def _allowed(
+    national: np.ndarray, valid: np.ndarray, pooled: np.ndarray, law: ElectoralLaw
+) -> np.ndarray:
+    """Find the lists allowed to win district seats: not pooled, above any national threshold.
+
+    ``national`` has dims (sample, party), ``valid`` (sample, province); the result has dims
+    (party,), or (party, sample) with a national threshold.
+    """
+    allowed = ~pooled
+    if law.national_threshold:
+        passing = passes_threshold(
+            national, 1, valid=valid.sum(axis=1), share=law.national_threshold
+        )
+        allowed = allowed[:, None] & passing.T
+    return allowed
+
+
+def _compensatory_seats(
+    national: np.ndarray,
+    won: np.ndarray,
+    list_max: np.ndarray,
+    pooled: np.ndarray,
+    law: ElectoralLaw,
+    lottery: Lottery | None,
+    compiled: bool,
+    out: np.ndarray,
+) -> None:
+    """Allocate the compensatory seats by national votes into ``out`` (party, sample).
+
+    ``won`` holds the district seats (party, sample), for lists eligible only as district
+    winners; pooled lists win none.
+    """
+    # national votes of the lists that may win compensatory seats
+    may_win = ~pooled[None, :]
+    if law.compensatory.eligible == "district_winners":
+        may_win = may_win & (won > 0).T
+    allocate_batch(
+        national * may_win,
+        law.compensatory.seats,
+        DistrictRule(method=law.compensatory.method),
+        lottery=lottery,
+        out=out,
+        compiled=compiled,
+        list_max=list_max.sum(axis=0),  # an upper bound of each list's national votes
+    )
