@@ -61,7 +61,8 @@ def methods(result: ForecastResult, summary: Mapping[str, Any]) -> list[dict[str
     spec = result.spec
     post = result.posterior.attrs
     # the chains and draws the fit actually has; the spec's settings if the posterior lacks them
-    sizes = dict(result.posterior["posterior"].sizes) if "posterior" in result.posterior else {}
+    group = next((g for g in ("posterior", "sample_stats") if g in result.posterior), None)
+    sizes = dict(result.posterior[group].sizes) if group else {}
     chains = sizes.get(CHAIN, spec.sampler.chains)
     draws = sizes.get(DRAW, spec.sampler.draws)
     evidence = "; ".join(

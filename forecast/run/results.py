@@ -279,7 +279,7 @@ def _result_tree(result: ForecastResult) -> xr.DataTree:
     for name in STAGES:
         nodes[f"/{name}"] = getattr(result, name)
     for path, node in result.posterior.subtree_with_keys:
-        if path != ".":
+        if path not in (".", "posterior"):  # the draws are in posterior.nc, not copied here
             nodes[f"/fit/{path}"] = node.to_dataset()
     tree = xr.DataTree.from_dict(nodes)
     tree["fit"].attrs.update(result.posterior.attrs)
