@@ -6,13 +6,13 @@ file's sidecar (title, sources, caveats and gaps).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import xarray as xr
 
 from forecast.run.pipeline import ForecastResult
+from forecast.run.store import json_attr
 
 __all__ = ["priors", "provenance"]
 
@@ -22,16 +22,6 @@ _PRIOR_SECTIONS = (
     ("coalitions", "priors_duration", "How long formation takes (hazard model, log-hazard scale)"),
     ("risk", "priors_risk", "Conflict onset risk (group-year logit)"),
 )
-
-
-def _json_attr(value: Any) -> Any:
-    """Read an attr that may hold JSON text (netCDF attrs are flat) or the object itself."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
 
 
 def _prior_status(c: Mapping[str, Any]) -> str:
@@ -48,7 +38,7 @@ def priors(result: ForecastResult) -> list[dict[str, Any]]:
     """Lay out each stage's prior coefficients: term, mean, sd, status and source."""
     out = []
     for stage, attr, title in _PRIOR_SECTIONS:
-        table = _json_attr(getattr(result, stage).attrs.get(attr))
+        table = json_attr(getattr(result, stage).attrs.get(attr))
         rows = []
         for term, c in sorted(table.items() if isinstance(table, Mapping) else []):
             rows.append(
@@ -66,7 +56,7 @@ def priors(result: ForecastResult) -> list[dict[str, Any]]:
 
 def provenance(data: xr.Dataset) -> list[dict[str, Any]]:
     """Lay out one row per data file from the provenance the ingest recorded in ``data.attrs``."""
-    prov = _json_attr(data.attrs.get("provenance", {}))
+    prov = json_attr(data.attrs.get("provenance", {}))
     if not isinstance(prov, Mapping):
         return []
     rows = []

@@ -20,7 +20,7 @@ from forecast.data.tables import write_atomic
 from forecast.errors import StoreError
 from forecast.run.pipeline import ForecastResult
 from forecast.run.scale import largest_share
-from forecast.run.store import load_tree, save_tree
+from forecast.run.store import json_attr, load_tree, save_tree
 
 __all__ = [
     "RESULT_FILE",
@@ -179,13 +179,6 @@ def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[s
     return rows
 
 
-def _attrs_list(value: Any) -> list[Any]:
-    """Read a list attribute: as fitted (a list) or as saved in netCDF (JSON text)."""
-    if value is None:
-        return []
-    return json.loads(value) if isinstance(value, str) else list(value)
-
-
 def summarise(result: ForecastResult) -> dict[str, Any]:
     """Return a run's headline numbers, as written to ``summary.json`` (schema in the README)."""
     table, risk, power = result.coalitions, result.risk, result.power
@@ -248,7 +241,7 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
             "divergences": int(post["divergences"]),
             "converged": bool(int(post["converged"])),
             "sampler": str(post["sampler"]),
-            "fit_attempts": _attrs_list(post.get("fit_attempts")),
+            "fit_attempts": json_attr(post.get("fit_attempts")) or [],
         },
         "ppc": result.checks,
         **(

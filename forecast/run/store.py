@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
@@ -22,7 +23,7 @@ from forecast.errors import StoreError
 from forecast.votes import blocks, fit, likelihood, priors
 from forecast.votes import model as vote_model
 
-__all__ = ["data_hash", "load_tree", "save_tree"]
+__all__ = ["data_hash", "json_attr", "load_tree", "save_tree"]
 
 log = logging.getLogger("forecast")
 ENGINE = "h5netcdf"
@@ -71,6 +72,16 @@ def _compression(tree: xr.DataTree) -> dict[str, dict[str, dict[str, object]]]:
         }
         for node in tree.subtree
     }
+
+
+def json_attr(value: Any) -> Any:
+    """Read an attr that may hold JSON text (as :func:`save_tree` writes lists) or the object."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
 
 
 def save_tree(tree: xr.DataTree, path: Path) -> Path:

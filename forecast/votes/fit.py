@@ -107,6 +107,20 @@ def _sample(
     return pm.sample(cores=min(sampler.chains, 2), **kwargs)
 
 
+def _log_retry(sampler: SamplerSpec, attempt: int) -> None:
+    """Warn that fit ``attempt`` failed the gate and say the settings of the next one."""
+    nxt = escalate(sampler, attempt + 1)
+    log.warning(
+        "convergence gate failed (fit %d of %d): refitting with tune %d, target_accept %.3f, "
+        "draws %d",
+        attempt + 1,
+        sampler.retries + 1,
+        nxt.tune,
+        nxt.target_accept,
+        nxt.draws,
+    )
+
+
 def _attempt_record(
     settings: SamplerSpec, summary: dict[str, float | int | bool], seconds: float
 ) -> dict[str, float | int | bool]:
@@ -174,12 +188,7 @@ def fit_model(
         report_convergence(summary)
         if summary["converged"] or attempt == sampler.retries:
             break
-        nxt = escalate(sampler, attempt + 1)
-        log.warning(
-            "convergence gate failed (fit %d of %d): refitting with tune %d, target_accept %.3f, "
-            "draws %d",
-            *(attempt + 1, sampler.retries + 1, nxt.tune, nxt.target_accept, nxt.draws),
-        )
+        _log_retry(sampler, attempt)
     if strict and not summary["converged"]:
         raise ConvergenceError(
             f"R-hat max {summary['rhat_max']}, bulk ESS min {summary['ess_bulk_min']}, "
