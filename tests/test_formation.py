@@ -284,4 +284,7 @@ def _pinned_outputs() -> dict[str, typing.Any]:
 def test_pinned_outputs_on_fixed_seeds():
     got = _pinned_outputs()
     for key, expected in _PINNED.items():
-        np.testing.assert_allclose(got[key], expected, rtol=1e-6, atol=1e-12, err_msg=key)
+        # Shapley-Shubik values come from a float32 product whose rounding (about 1e-5, see
+        # power_kernel) depends on the CPU's BLAS kernel; everything else is exact or float64.
+        rtol = 1e-4 if key == "shapley_mean" else 1e-6
+        np.testing.assert_allclose(got[key], expected, rtol=rtol, atol=1e-12, err_msg=key)
