@@ -19,6 +19,14 @@ class PriorSpec(StrictSection):
     share_party_sigma: float = Field(default=1.5, gt=0)
     share_province_party_sigma: float = Field(default=1.0, gt=0)
     turnout_community_sigma: float = Field(default=1.0, gt=0)
+    turnout_noise: float = Field(
+        default=0.2,
+        gt=0,
+        description="prior mean of the noise of a reported turnout around its province's "
+        "expected turnout (logit scale; Gamma with shape 4, zero-avoiding: with one measured "
+        "election the noise and the province effects are not separately identified, and a "
+        "noise scale free to reach 0 is a funnel for the sampler)",
+    )
     swing_sigma: float = Field(default=0.3, gt=0, description="per sqrt(year), logit scale")
     kind_sigma: float = Field(
         default=0.0,

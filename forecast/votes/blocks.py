@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 VOTE_ELECTION = "vote_election"
+TURNOUT_DATA = "turnout_logit_observed"
 
 
 def community_mix(data: xr.Dataset, spec: ForecastSpec, communities: list[str]):
@@ -62,13 +63,11 @@ def turnout(spec: ForecastSpec, turnout_obs: np.ndarray, communities: list[str],
     )
     seen = np.flatnonzero(np.isfinite(turnout_obs))  # flat (election, province) cells
     observed = turnout_obs.ravel()[seen]
-    turnout_noise = pm.HalfNormal("turnout_noise", 0.3)
-    pm.Normal(
-        "turnout_logit",
-        eta.ravel()[seen],
-        turnout_noise,
-        observed=np.log(observed) - np.log1p(-observed),
-    )
+    noise = spec.priors.turnout_noise
+    turnout_noise = pm.Gamma("turnout_noise", alpha=4.0, beta=4.0 / noise)
+    # a named data container, so that simulation-based calibration can swap in simulated turnout
+    logit_observed = pm.Data(TURNOUT_DATA, np.log(observed) - np.log1p(-observed))
+    pm.Normal("turnout_logit", eta.ravel()[seen], turnout_noise, observed=logit_observed)
     pm.Deterministic("turnout", turnout_all[-1], dims=dims.PROVINCE)
     return turnout_all
 

@@ -13,13 +13,13 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
-from scipy.special import gammaln
 
 from forecast import dims
 from forecast.data.lineage import SOURCE
 
 __all__ = ["national_shares", "past_shares", "vote_likelihood"]
 
+VOTES_DATA = "vote_counts"
 NEG = -1.0e3  # logit of an impossible lineage destination: exp underflows to exactly 0
 
 
@@ -117,7 +117,9 @@ def vote_likelihood(
         )
         shares = _with_rest(table[obs["row"]][:, :-1], obs["mask"])
         row_kappa = pt.concatenate([kappa[:n_past], kappa_national])[obs["kappa_index"]]
-        pm.Potential("votes", _dm_conditional_logp(obs["counts"], obs["mask"], shares, row_kappa))
+        # a named data container, so that simulation-based calibration can swap in simulated votes
+        counts = pm.Data(VOTES_DATA, obs["counts"])
+        pm.Potential("votes", _dm_conditional_logp(counts, obs["mask"], shares, row_kappa))
 
 
 def _with_rest(shares, mask):
@@ -135,12 +137,10 @@ def _dm_conditional_logp(counts, mask, shares, kappa):
     unknown: the reported lists' counts given their sum are Dirichlet-multinomial with the
     renormalised shares. ``kappa`` is one concentration per row.
     """
-    const = float(
-        np.sum(gammaln(counts.sum(axis=-1) + 1)) - np.sum(np.where(mask, gammaln(counts + 1), 0.0))
-    )
+    n = pt.sum(counts, axis=-1)
+    const = pt.sum(pt.gammaln(n + 1)) - pt.sum(pt.where(mask, pt.gammaln(counts + 1), 0.0))
     sel = pt.where(mask, shares, 0.0)
     alpha = kappa[:, None] * sel / pt.sum(sel, axis=-1, keepdims=True)
     alpha_safe = pt.where(mask, alpha, 1.0)
-    n = counts.sum(axis=-1)
     per_list = pt.where(mask, pt.gammaln(counts + alpha_safe) - pt.gammaln(alpha_safe), 0.0)
     return const + pt.sum(pt.gammaln(kappa) - pt.gammaln(n + kappa) + pt.sum(per_list, axis=-1))

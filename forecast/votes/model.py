@@ -31,7 +31,7 @@ from forecast.votes.blocks import (
 )
 from forecast.votes.likelihood import national_shares, past_shares, vote_likelihood
 
-__all__ = ["build_model", "model_inputs", "observed_cells"]
+__all__ = ["build_model", "model_inputs", "observed_cells", "vote_observations"]
 
 
 def model_communities(data: xr.Dataset, spec: ForecastSpec) -> list[str]:
@@ -148,6 +148,14 @@ def _stacked_counts(
     return {key: np.concatenate([t[i] for t in padded]) for i, key in enumerate(keys)}
 
 
+def vote_observations(data: xr.Dataset, spec: ForecastSpec) -> dict[str, np.ndarray]:
+    """The stacked table of observed vote rows the likelihood holds (see ``_stacked_counts``)."""
+    inp = model_inputs(data, spec)
+    past = inp["vote_elections"]
+    lineages = [inp["lineage"][e] for e in past]
+    return _stacked_counts(data, past, lineages, data.sizes[dims.PROVINCE])
+
+
 def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
     """Build the turnout and vote-share model for the spec's target election.
 
@@ -169,7 +177,7 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
     past = inp["vote_elections"]
     communities = inp["communities"]
     lineages = [inp["lineage"][e] for e in past]
-    obs = _stacked_counts(data, past, lineages, data.sizes[dims.PROVINCE])
+    obs = vote_observations(data, spec)
     # Every parameter is valid by construction (scales are positive through their transforms),
     # so PyMC's parameter checks would only cost time in each gradient.
     with pm.Model(coords=_coords(data, spec, inp), check_bounds=False) as model:
