@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SIDECAR, mock_sampling, pdf_text, write_toy_project
+from conftest import mock_sampling, pdf_text
 from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
@@ -33,6 +33,7 @@ from forecast.report.render import REPORT_FILE
 from forecast.run.results import SUMMARY_FILE
 from forecast.seats.law import allocate_seats
 from forecast.testing import toy_seat_draws
+from forecast.toy_project import SIDECAR, write_toy_project
 
 runner = CliRunner()
 SEED = 11

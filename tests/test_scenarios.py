@@ -127,6 +127,14 @@ def test_a_scenario_that_leaves_a_province_without_votes_is_refused(spec):
         apply_scenario(votes, parse_scenario(spec, "b", {"boycott.majority": True}))
 
 
+def test_a_low_turnout_factor_keeps_a_district_of_few_voters_from_emptying(spec):
+    votes = vote_draws(np.array([[[3, 0, 1]], [[300, 0, 100]]]))  # lists of the majority only
+    out = apply_scenario(votes, parse_scenario(spec, "t", {"turnout.majority": 0.1}))
+    # 0.3 and 0.1 votes round to none: the largest list keeps one; 30 and 10 are kept as they are
+    assert out["votes"].values.tolist() == [[[1, 0, 0]], [[30, 0, 10]]]
+    assert out["valid_votes"].values.ravel().tolist() == [1, 40]
+
+
 def test_merge_and_split_move_votes_and_keep_the_total(spec):
     votes = vote_draws(np.array([[[100, 200, 50]], [[10, 0, 30]]]))
     merged = apply_scenario(votes, parse_scenario(spec, "m", {"merge.alpha": ["beta", "other"]}))

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import TOY_SPEC, write_toy_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from forecast.cli import app
+from forecast.toy_project import TOY_SPEC, write_toy_project
 
 runner = CliRunner()
 LINES = TOY_SPEC.splitlines()

@@ -300,7 +300,7 @@ def apply_scenario(votes: xr.Dataset, scenario: Scenario) -> xr.Dataset:
         v[..., index[to]] += moved
     if scenario.swing:
         v = _uniform_swing(v, np.array([scenario.swing.get(p, np.nan) for p in parties]))
-    counts = np.rint(v).astype(votes["votes"].dtype)
+    counts = _round_votes(v).astype(votes["votes"].dtype)
     valid = counts.sum(axis=-1, dtype=np.int64)
     empty = valid == 0
     if empty.any():
@@ -320,6 +320,20 @@ def apply_scenario(votes: xr.Dataset, scenario: Scenario) -> xr.Dataset:
         valid_votes=(votes["valid_votes"].dims, valid),
         turnout=(votes["turnout"].dims, votes["turnout"].values * ratio),
     )
+
+
+def _round_votes(v: np.ndarray) -> np.ndarray:
+    """Round votes (sample, province, party) to whole votes without emptying a district.
+
+    Where rounding alone would leave no vote in a district that still has some (a low turnout
+    factor on a district of a few voters), the largest list keeps one: a district empties only
+    when the scenario removes every voter.
+    """
+    counts = np.rint(v)
+    emptied = (counts.sum(axis=-1) == 0) & (v.sum(axis=-1) > 0)
+    top = np.argmax(v, axis=-1)[..., None]
+    np.put_along_axis(counts, top, np.take_along_axis(counts, top, -1) + emptied[..., None], -1)
+    return counts
 
 
 def _uniform_swing(v: np.ndarray, delta: np.ndarray) -> np.ndarray:

@@ -149,7 +149,7 @@ def _stacked_counts(
 
 
 def vote_observations(data: xr.Dataset, spec: ForecastSpec) -> dict[str, np.ndarray]:
-    """The stacked table of observed vote rows the likelihood holds (see ``_stacked_counts``)."""
+    """Return the stacked table of observed vote rows the likelihood holds (``_stacked_counts``)."""
     inp = model_inputs(data, spec)
     past = inp["vote_elections"]
     lineages = [inp["lineage"][e] for e in past]
