@@ -5,12 +5,9 @@ as applied by the electoral commission): lists with fewer votes than valid votes
 excluded, the Hare quota is recomputed over the remaining lists, and the seats left after full
 quotas go to the largest remainders. The commission's arithmetic is printed by The Times
 (TIMES05) and FairVote (FAIRVOTE05): 8,456,266 valid votes, threshold 30,750, 12 lists with
-8,011,450 votes, quota 29,133, 4 remainder seats. The votes of the 12 lists are the certified
-results of 13 Feb 2005 as listed by the Iraq Election Blog (IECI figures,
-http://iraqelectionblog.blogspot.com/2005/02/) and by the "Fayrouz" blog
-(http://fayrouz.blogspot.com/2005/02/we-have-results.html); they add up to the 8,011,450 of
-TIMES05. data/iraq/2005_jan_parliamentary/national.csv holds the seats (and only three vote
-shares), so the votes are given here with their sources.
+8,011,450 votes, quota 29,133, 4 remainder seats. The votes and seats of the 12 lists are in
+data/iraq/2005_jan_parliamentary/national.csv (votes: the commission's figures as printed by the
+Associated Press, AP05); they add up to the 8,011,450 of TIMES05.
 
 December 2005, 230 governorate seats: only Baghdad's table is known (MIDEASTREF05), with votes
 printed in thousands to one decimal (so +-50 votes) and vote shares to 0.1 point. Baghdad's 59
@@ -31,25 +28,17 @@ from forecast.seats.kernels import allocate_district
 DATA = Path(__file__).resolve().parents[2] / "data" / "iraq"
 
 JAN_2005_VALID = 8_456_266  # TIMES05, FAIRVOTE05
-JAN_2005_VOTES = {  # certified votes of the 12 lists that passed the threshold (see above)
-    "united_iraqi_alliance": 4_075_295,
-    "kurdistan_alliance": 2_175_551,
-    "iraqi_list": 1_168_943,
-    "iraqiyun": 150_680,
-    "iraqi_turkmen_front": 93_480,
-    "national_independent_cadres_elites": 69_938,
-    "islamic_action_organization": 43_205,
-    "kurdistan_islamic_group": 60_592,
-    "peoples_union": 69_920,
-    "rafidayn": 36_255,
-    "national_democratic_alliance": 36_795,
-    "reconciliation_liberation": 30_796,
-}
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def jan_2005_votes() -> dict[str, int]:
+    """Certified votes of the 12 lists that passed the threshold (AP05)."""
+    rows = read_csv(DATA / "2005_jan_parliamentary" / "national.csv")
+    return {r["party"]: int(r["votes"]) for r in rows if r["party"] != "total"}
 
 
 def test_jan_2005_national_district_reproduced_exactly():
@@ -58,9 +47,10 @@ def test_jan_2005_national_district_reproduced_exactly():
         for r in read_csv(DATA / "2005_jan_parliamentary" / "national.csv")
         if r["party"] != "total"
     }
-    assert sum(JAN_2005_VOTES.values()) == 8_011_450  # TIMES05
-    parties = list(JAN_2005_VOTES)
-    votes = np.array([[JAN_2005_VOTES[p] for p in parties]])
+    certified = jan_2005_votes()
+    assert sum(certified.values()) == 8_011_450  # TIMES05
+    parties = list(certified)
+    votes = np.array([[certified[p] for p in parties]])
     seats = allocate_district(
         votes, 275, method="hare_lr", threshold_quotas=1.0, valid=JAN_2005_VALID
     )[0]
@@ -73,13 +63,14 @@ def test_jan_2005_national_district_reproduced_exactly():
 def test_jan_2005_threshold_is_one_quota_of_all_valid_votes():
     # the smallest qualifying list (30,796) clears valid / 275 = 30,750.06; one fewer list
     # qualifies at a threshold of 30,800
-    votes = np.array([list(JAN_2005_VOTES.values())])
+    certified = jan_2005_votes()
+    votes = np.array([list(certified.values())])
     ok = allocate_district(votes, 275, method="hare_lr", threshold_quotas=1.0, valid=JAN_2005_VALID)
     assert (ok[0] > 0).all()
     tighter = allocate_district(
         votes, 275, method="hare_lr", threshold_quotas=1.0, valid=30_800 * 275
     )
-    assert tighter[0, -1] == 0
+    assert tighter[0, list(certified).index("reconciliation_liberation")] == 0
 
 
 def test_dec_2005_baghdad_reproduced_for_every_reading_of_the_rounded_figures():
