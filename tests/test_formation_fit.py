@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import math
 import tomllib
 import warnings
@@ -21,6 +22,7 @@ from forecast.government.fitting import (
     sample_model,
     split_formations,
 )
+from forecast.government.formation_check import check_formation, formation_rows, median_days
 from forecast.government.formation_scores import (
     baseline_probabilities,
     lp_mw_miss,
@@ -260,3 +262,30 @@ def test_written_priors_are_valid_spec_sections():
     assert all(c.verified for c in formation.coefficients.values())
     assert duration.baseline_log_days.mean == 2.8
     assert duration.coefficients["post_election"].sd == 0.0
+
+
+def test_check_ranks_a_formation_described_by_a_spec():
+    rows = formation_rows(
+        {"a": 40, "b": 35, "c": 25},
+        house=100,
+        cabinet=("a", "b"),
+        pm="a",
+        incumbent=("a",),
+        positions={"a": 2.0, "b": 4.0},
+        election_date=dt.date(2010, 3, 7),
+        days=30,
+        label="toy",
+    )
+    formation = {t: (0.0, 0.0) for t in TERMS} | {"minimal_winning": (2.0, 0.0)}
+    duration = {"range": (0.0, 0.0), "n_parties": (0.0, 0.0), "minority": (0.0, 0.0)}
+    duration |= {"n_parties_log_t": (0.0, 0.0), "baseline_shape": (1.5, 0.0)}
+    duration |= {"baseline_log_days": (math.log(20.0), 0.0)}
+    check = check_formation(rows, formation, duration)
+    # three minimal winning coalitions (a+b, a+c, b+c) tie for first: mean rank 2
+    assert check["n_candidates"] == 7 and check["rank"] == 2.0 and check["days"] == 30
+    assert check["p_formed"] == pytest.approx(math.e**2 / (3 * math.e**2 + 4))
+    assert check["median_days"] == pytest.approx(20.0)
+    # a lower hazard (-0.5 per extra party) stretches the median by exp(0.5 / shape)
+    slower = duration | {"n_parties": (-0.5, 0.0)}
+    two = {"n_parties": 2, "range": 0.0, "minority": 0.0}
+    assert median_days(two, slower) == pytest.approx(20.0 * math.exp(0.5 / 1.5))

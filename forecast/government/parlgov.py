@@ -208,11 +208,12 @@ def formation_actors(
     -------
     xr.Dataset
         Dims (formation, party), ``party`` an actor slot ordered by seats (padding: ``present``
-        false, 0 seats): ``seats``, ``left_right`` (NaN when unplaced), ``in_cabinet``,
-        ``in_previous``, ``present``; and (formation,) ``seats_total``, ``days``,
-        ``has_previous``, ``dropped_cabinet_parties`` (cabinet parties that are no actor),
-        coordinate ``formation`` (cabinet id) and ``label``. Formations where no cabinet party is
-        an actor are left out; ``attrs["n_left_out"]`` counts them.
+        false, 0 seats): ``party_name`` (ParlGov's short name), ``seats``, ``left_right`` (NaN
+        when unplaced), ``in_cabinet``, ``in_previous``, ``present``; and (formation,)
+        ``seats_total``, ``days``, ``has_previous``, ``dropped_cabinet_parties`` (cabinet
+        parties that are no actor), coordinate ``formation`` (cabinet id) and ``label``.
+        Formations where no cabinet party is an actor are left out; ``attrs["n_left_out"]``
+        counts them.
     """
     grouped: dict[int, list[Row]] = defaultdict(list)
     for r in rows:
@@ -230,6 +231,7 @@ def formation_actors(
 
     present = padded("seats", 0, np.int64) > 0
     data = {
+        "party_name": padded("party", "", object).astype(str),
         "seats": padded("seats", 0, np.int64),
         "left_right": padded("left_right", np.nan, np.float64),
         "in_cabinet": padded("cabinet_party", False, bool),
