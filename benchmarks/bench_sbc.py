@@ -56,7 +56,8 @@ def main() -> None:
     )
     notes = [
         f"Quantities whose ranks fail a flat histogram at 1% family-wise (Bonferroni, "
-        f"p < {alpha:.1e}): {int((checks['p_value'] < alpha).sum())} of {checks.sizes['quantity']}. "
+        f"p < {alpha:.1e}): {int((checks['p_value'] < alpha).sum())} of "
+        f"{checks.sizes['quantity']}. "
         f"Smallest p-value {float(checks['p_value'].min()):.4f}.",
         f"Divergences per fit: median {np.median(div):.0f}, max {div.max()} of {per_fit} draws; "
         f"fits with none: {(div == 0).sum()} of {sims}. Wall time {secs:.0f} s "
