@@ -56,7 +56,7 @@ def diagnostics_section(result: ForecastResult, summary: Mapping[str, Any]) -> d
             "Divergent transitions",
             f"{d['divergences']}",
             "0",
-            "pass" if not d["divergences"] else "check",
+            "pass" if not d["divergences"] else "FAIL",
         ],
     ]
     facts = [["Sampler", str(d.get("sampler", ""))]]

@@ -1,8 +1,10 @@
 """Convergence summaries and posterior predictive checks.
 
-The convergence gate is R-hat < 1.01 and bulk ESS > 400 over every free parameter, with the
-number of divergent transitions reported. A fit that fails it is flagged in its attrs and logged
-loudly; it is never silently accepted.
+The convergence gate is R-hat < 1.01 and bulk ESS > 400 over every free parameter, and no
+divergent transition (a divergence says the sampler met geometry it could not follow, so the
+draws may miss part of the posterior however good R-hat looks). A fit that fails it is retried
+(``forecast.votes.fit``), then flagged in its attrs and logged loudly; it is never silently
+accepted.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def convergence_summary(idata: xr.DataTree, var_names: list[str]) -> dict[str, f
     divergences = (
         int(idata.sample_stats["diverging"].sum()) if "diverging" in idata.sample_stats else 0
     )
-    converged = bool(rhat_max < RHAT_MAX and ess_min > ESS_MIN)
+    converged = bool(rhat_max < RHAT_MAX and ess_min > ESS_MIN and divergences == 0)
     return {
         "rhat_max": round(rhat_max, 4),
         "ess_bulk_min": round(ess_min, 1),
@@ -69,7 +71,8 @@ def report_convergence(summary: dict[str, float | int | bool]) -> None:
     """Log the convergence summary: a warning that cannot be missed when the gate fails."""
     line = (
         f"R-hat max {summary['rhat_max']} (gate < {RHAT_MAX}), bulk ESS min "
-        f"{summary['ess_bulk_min']} (gate > {ESS_MIN}), {summary['divergences']} divergences"
+        f"{summary['ess_bulk_min']} (gate > {ESS_MIN}), {summary['divergences']} divergences "
+        "(gate 0)"
     )
     if summary["converged"]:
         log.info("sampler converged: %s", line)

@@ -91,7 +91,10 @@ def simulate_votes(
     turnout = post["turnout"].transpose(dims.SAMPLE, dims.PROVINCE).values
     kappa = post["kappa_target"].values
     registered = target_electorate(data, spec).values
-    valid = rng.binomial(np.round(registered).astype(np.int64)[None, :], turnout)
+    # At least one valid vote where an election is held (the lists' own candidates vote): a
+    # draw of near-zero turnout (a boycott repeated) would otherwise leave a district with
+    # seats and no votes, which no law can allocate.
+    valid = np.maximum(rng.binomial(np.round(registered).astype(np.int64)[None, :], turnout), 1)
     # Dirichlet-multinomial through gamma draws: vectorised over sample and province.
     gam = rng.gamma(np.maximum(kappa[:, None, None] * share, 1e-12))
     p = gam / gam.sum(axis=-1, keepdims=True)
