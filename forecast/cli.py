@@ -258,6 +258,34 @@ def _scenario_table(found: list[dict[str, Any]]) -> Any:
     return table
 
 
+@app.command("fit-priors")
+@_command
+def fit_priors(
+    out: Annotated[
+        Path, typer.Option(help="TOML file to write: the formation and duration sections of a spec")
+    ] = Path("data/parlgov/fitted_priors.toml"),
+    seed: Annotated[int, typer.Option(help="seed of the held-out split and the samplers")] = (
+        20231104
+    ),
+    draws: Annotated[int, typer.Option(help="posterior draws per chain of each fit")] = 1000,
+    tune: Annotated[int, typer.Option(help="tuning steps per chain of each fit")] = 1000,
+    chains: Annotated[int, typer.Option(help="chains of each fit")] = 4,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Fit the formation and duration priors on ParlGov's formations; write them as spec TOML."""
+    from forecast.government.fitting import fit_priors as fit
+
+    result = fit(out, seed, draws=draws, tune=tune, chains=chains)
+    if not quiet:
+        for name, scores in result.heldout.items():
+            console.print(
+                f"held-out {name}: mean rank {scores['mean_rank']:.1f}, "
+                f"log score {scores['mean_log_score']:.2f}"
+            )
+    console.print(f"Priors: {out}")
+
+
 @app.command("report")
 @_command
 def report(

@@ -11,11 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+from typer.testing import CliRunner
 
+from forecast.cli import app
 from forecast.data.spec_government import DurationPriors, FormationPriors
 from forecast.data.tables import read_sidecar
+from forecast.government import fitting
 from forecast.government.candidate_sets import TERMS, candidate_sets
-from forecast.government.fitted_priors import FitResult, priors_toml
+from forecast.government.fitted_priors import FitResult, priors_toml, write_priors
 from forecast.government.fitting import (
     duration_model,
     formation_model,
@@ -247,15 +250,19 @@ def test_split_is_seeded_and_holds_out_the_stated_share():
     assert (held == split_formations(ids, holdout=0.2, seed=1)).all()
 
 
-def test_written_priors_are_valid_spec_sections():
-    result = FitResult(
+def toy_fit() -> FitResult:
+    """A fit result of made-up numbers, for the writers and the command."""
+    return FitResult(
         formation={t: (0.5, 0.1) for t in TERMS},
         duration={"range": (0.0, 0.1), "baseline_log_days": (2.8, 0.1)},
         heldout={"uniform": dict(mean_rank=9.0, median_rank=8.0, top1=0.0, mean_log_score=-3.0)},
         diagnostics={},
         facts={"n_formations": 475, "n_heldout": 95, "n_candidates": 1000, "seed": 1},
     )
-    data = tomllib.loads(priors_toml(result))
+
+
+def test_written_priors_are_valid_spec_sections():
+    data = tomllib.loads(priors_toml(toy_fit()))
     formation = FormationPriors(**data["formation"])
     duration = DurationPriors(**data["duration"])
     assert set(formation.coefficients) == set(TERMS)
@@ -289,3 +296,21 @@ def test_check_ranks_a_formation_described_by_a_spec():
     slower = duration | {"n_parties": (-0.5, 0.0)}
     two = {"n_parties": 2, "range": 0.0, "minority": 0.0}
     assert median_days(two, slower) == pytest.approx(20.0 * math.exp(0.5 / 1.5))
+
+
+def test_fit_priors_command_passes_its_settings_and_writes_the_priors(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_fit(out, seed, **sampling):
+        seen.update(seed=seed, **sampling)
+        write_priors(out, toy_fit())
+        return toy_fit()
+
+    monkeypatch.setattr(fitting, "fit_priors", fake_fit)
+    out = tmp_path / "priors.toml"
+    args = ["fit-priors", "--out", str(out), "--seed", "7", "--draws", "20", "--chains", "1"]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert seen == dict(seed=7, draws=20, tune=1000, chains=1)
+    assert "held-out uniform: mean rank 9.0, log score -3.00" in done.output
+    assert FormationPriors(**tomllib.loads(out.read_text())["formation"]).coefficients

@@ -8,12 +8,11 @@ dates in ParlGov, so the baseline is a post-election one and ``post_election`` i
 share of formations (seeded) is scored against the uniform and the largest-party-plus-minimal-
 winning baselines (``formation_scores``); the priors come from a fit on every formation.
 
-Run ``python -m forecast.government.fitting [out.toml] [--seed N]``.
+Run ``forecast fit-priors [--out TOML] [--seed N]``.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 
@@ -40,7 +39,6 @@ __all__ = [
     "fit_priors",
     "formation_model",
     "formed_cabinets",
-    "main",
     "sample_model",
     "split_formations",
 ]
@@ -261,20 +259,3 @@ def fit_priors(
     )
     write_priors(out_path, result)
     return result
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Fit the priors from the command line and print where they went."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", type=Path, default=Path("parlgov_priors.toml"))
-    parser.add_argument("--seed", type=int, default=20231104)
-    args = parser.parse_args(argv)
-    result = fit_priors(args.out, args.seed)
-    for name, scores in result.heldout.items():
-        rank, score = scores["mean_rank"], scores["mean_log_score"]
-        print(f"{name}: mean rank {rank:.1f}, log score {score:.2f}")
-    print(f"priors written to {args.out}")
-
-
-if __name__ == "__main__":
-    main()
