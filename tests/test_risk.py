@@ -13,6 +13,7 @@ from forecast.government.duration import predict_formation_days
 from forecast.government.formation import predict_formation
 from forecast.government.power import power_indices
 from forecast.government.risk import assess_risk
+from forecast.government.risk_terms import under_representation
 from forecast.government.status import STATUSES
 from forecast.testing import IRAQ_2010_SEATS, toy_seat_draws, toy_spec
 
@@ -122,9 +123,9 @@ def test_iraq_2010_actual_seats():
     # Premiership goes to one of the two big lists.
     pm = table["p_pm"].to_series()
     assert pm["iraqiya"] + pm["state_of_law"] > 0.95
-    # Formation takes months, with a real chance of more than six.
-    assert 30 < table["formation_days_median"].item() < 300
-    assert 0.05 < table["p_formation_over"].item() < 0.8
+    # Formation: the ParlGov-fitted hazard gives weeks at the median, a thin tail past six months.
+    assert 10 < table["formation_days_median"].item() < 300
+    assert 0 < table["p_formation_over"].item() < 0.5
     # Power: the INA (with the Sadrists) holds power far beyond its seats.
     assert power["banzhaf_per_seat_share"].sel(party="iraqi_national_alliance").item() > 1.3
     # Risk: Sunni Arabs are riskier when the government leaves Iraqiya out.
@@ -133,10 +134,68 @@ def test_iraq_2010_actual_seats():
     within = [c for c in given.index if "iraqiya" in c.split("+")]
     assert given[without].mean() > given[within].mean()
     assert 0 < risk["p_onset_any"].item() < 0.5
-    # Every prior prints with its source and is marked unverified.
+    # Every prior prints with its source; fitted and read terms are verified, the rest judgement.
+    fitted = {"minority", "minimal_winning", "n_parties", "largest", "range", "incumbent"}
     for key in ("priors_formation", "priors_duration"):
-        for term in json.loads(table.attrs[key]).values():
-            assert term["source"] and term["verified"] is False
-    for term in json.loads(risk.attrs["priors_risk"]).values():
-        assert term["source"] and term["verified"] is False
+        for name, term in json.loads(table.attrs[key]).items():
+            assert term["source"]
+            assert term["verified"] is (name in fitted or key == "priors_duration")
+    read = {"constant", "powerless", "discriminated", "junior_partner", "downgraded"}
+    for name, term in json.loads(risk.attrs["priors_risk"]).items():
+        assert term["source"] and (term["verified"] or term["judgemental"])
+        assert term["verified"] or name not in read
     assert "assumption" in risk.attrs["gdp_source"]
+    # Sunni Arabs already fight the state: theirs is a continuation risk, left out of P(any onset).
+    assert risk["risk_kind"].sel(community="sunni_arab").item() == "continuation"
+    assert risk["p_onset"].sel(community="sunni_arab").item() > risk["p_onset_any"].item()
+
+
+def _staged_risk(spec, seats, formed, seed=1):
+    return assess_risk(staged(spec, seats, formed=formed, seed=seed), seats, spec, seed=seed + 2)
+
+
+def test_under_representation_is_zero_when_seats_follow_population():
+    sizes = np.array([0.5, 0.3, 0.2])
+    seats = np.array([[50.0, 30.0, 20.0], [100.0, 60.0, 40.0]])
+    np.testing.assert_array_equal(under_representation(seats, sizes), 0.0)
+    short = under_representation(np.array([[60.0, 30.0, 10.0]]), sizes)
+    np.testing.assert_allclose(short, [[0.0, 0.0, 0.5]])
+    assert under_representation(np.array([[70.0, 30.0, 0.0]]), sizes)[0, 2] == 1.0
+
+
+def test_an_unrepresented_community_is_riskier_by_the_stated_term():
+    parties = {"alpha": ("a", {"north": 1.0}), "beta": ("b", {"south": 1.0})}
+    communities = {"north": 0.5, "south": 0.5}
+    coefs = {"under_representation": fixed(1.0)} | {
+        t: fixed(0.0) for t in ("constant", "relative_size", "previous_conflict")
+    }
+    spec = toy_spec(parties=parties, communities=communities, risk={**RISK, "coefficients": coefs})
+    fair = toy_seat_draws(50, {"alpha": 50, "beta": 50})
+    tilted = toy_seat_draws(50, {"alpha": 75, "beta": 25})
+    base = _staged_risk(spec, fair, "alpha+beta")
+    short = _staged_risk(spec, tilted, "alpha+beta")
+    np.testing.assert_allclose(base["under_representation"], 0.0, atol=1e-9)
+    assert short["under_representation"].sel(community="south").item() == pytest.approx(0.5)
+    added = short["risk_added"].sel(risk_term="under_representation", community="south").item()
+    assert added > 0
+    assert base["risk_added"].sel(risk_term="under_representation").max().item() == 0.0
+
+
+def test_a_community_at_war_has_a_continuation_risk_and_its_status_row():
+    coefs = {"continuation": fixed(1.4)}
+    risk_spec = {**RISK, "coefficients": coefs, "ongoing_conflict": ["south"]}
+    spec = toy_spec(risk=risk_spec)
+    seats = toy_seat_draws(200, SEATS)
+    risk = _staged_risk(spec, seats, "alpha+beta")
+    assert list(risk["risk_kind"].values) == ["onset", "continuation", "onset"]
+    south = risk["p_onset"].sel(community="south").item()
+    assert south > 0.5 and risk["p_onset_any"].item() < south
+    # The what-if row at the status the community holds gives back its risk.
+    for c in spec.community_ids:
+        held = int(risk["status"].sel(community=c).values[0])
+        assert (risk["status"].sel(community=c) == held).all()
+        row = risk["p_onset_if_status"].sel(community=c).values
+        assert row[held] == pytest.approx(risk["p_onset"].sel(community=c).item(), rel=1e-9)
+    with pytest.raises(SpecError, match="continuation"):
+        bare = toy_spec(risk={**RISK, "ongoing_conflict": ["south"]})
+        assess_risk(staged(bare, seats), seats, bare, seed=1)

@@ -56,6 +56,10 @@ class CoalitionRules(StrictSection):
     )
     positions_source: str = ""
     source: str = ""
+    core_share: Share = Field(
+        default=0.1,
+        description="a government's core: its lists holding at least this share of its seats",
+    )
 
 
 class FormationPriors(StrictSection):
@@ -132,6 +136,10 @@ class RiskPriors(StrictSection):
             "log_gdp_per_capita",
             "plurality_excluded",
             "protracted_formation",
+            "log_population",
+            "ongoing_elsewhere",
+            "under_representation",
+            "continuation",
         ],
         Coefficient,
     ] = Field(default_factory=dict)
@@ -139,6 +147,16 @@ class RiskPriors(StrictSection):
         default=None, ge=0.0, le=15.0, description="natural log of GDP per head in US dollars"
     )
     gdp_source: str = ""
+    log_population: float | None = Field(
+        default=None, ge=0.0, le=15.0, description="natural log of the population in thousands"
+    )
+    population_source: str = ""
+    ongoing_conflict: tuple[Slug, ...] = Field(
+        default=(),
+        description="communities already fighting the state: their risk is of continuation or "
+        "escalation within the year, not of onset",
+    )
+    ongoing_source: str = ""
     inclusion_share: Share = Field(
         default=0.5,
         description="a community is in power when this share of its seats sits in government",

@@ -22,6 +22,7 @@ from forecast.data.spec import ForecastSpec
 from forecast.data.spec_government import Coefficient
 from forecast.dims import COALITION, PARTY, SAMPLE, check
 from forecast.government.coalitions import member_seats, one_blas_thread
+from forecast.government.cores import government_cores
 from forecast.government.priors import draw_coefficients, prior_table
 
 __all__ = ["default_formation_priors", "predict_formation"]
@@ -268,7 +269,9 @@ def predict_formation(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: int) 
         The table with ``p_form`` (coalition), ``p_form_sample`` (sample, coalition) summing to 1
         in each sample, ``formed`` (sample): index of the drawn government, ``pm`` (sample): actor
         index of its prime minister, ``p_pm`` (party): probability of holding the premiership,
-        and attrs ``priors_formation`` (JSON: every coefficient with its source).
+        the government cores of ``forecast.government.cores`` (``core_members``, ``p_core``,
+        ``core_seats``, ``core_of_sample``, ``p_in_government``) and attrs ``priors_formation``
+        (JSON: every coefficient with its source).
 
     Examples
     --------
@@ -303,7 +306,10 @@ def predict_formation(coalitions: xr.Dataset, spec: ForecastSpec, *, seed: int) 
         pm=((SAMPLE,), pm),
         p_pm=((PARTY,), p_pm),
     )
+    cores = government_cores(out, core_share=spec.coalitions.core_share)
+    out = out.merge(cores)
     out.attrs.update(
+        **cores.attrs,
         priors_formation=prior_table(coefs),
         formation_rule=(
             "conditional logit over the candidates, coefficients drawn per sample; one government "

@@ -1,16 +1,13 @@
 """Conflict risk of each community given the government drawn in each sample.
 
 Each community's power status under that government (senior or junior partner, powerless,
-discriminated; downgraded or not) is coded in ``forecast.government.status``. Onset risk in the
-coming group-year is a logit with the priors of Cederman, Gleditsch, Salehyan & Wucherpfennig
-2013 (Table 1, model 1): powerless, discriminated, junior partner (senior partner is the
-reference), downgraded, previous conflict, relative group size and log GDP per capita, plus two
-judgemental terms: the community's share of the base of the plurality list when that list is
-left out of government, and a formation that takes longer than ``duration.protracted_days``.
-Relative group size is the balance-of-power measure of Cederman, Wimmer & Min (2010):
-``g / (g + G)`` for a community out of power and ``g / G`` for one in power, ``G`` being the
-population share of the communities in power. Coefficients are drawn per sample, so
-``conflict_risk`` carries their uncertainty.
+discriminated; downgraded or not) is coded in ``forecast.government.status``; the logit and its
+terms (CGSW 2013's onset model read from the paper, plus under-representation, exclusion of the
+plurality list's base, a protracted formation and the continuation of an ongoing conflict) are
+in ``forecast.government.risk_terms``. Coefficients are drawn per sample, so ``conflict_risk``
+carries their uncertainty. Beside the risk: how much each term adds to it (the risk with the
+term set to 0, subtracted), and each community's risk had it held each status instead, the
+others' governments as drawn (the "what if they were out of power" row).
 """
 
 from __future__ import annotations
@@ -19,64 +16,19 @@ import numpy as np
 import xarray as xr
 
 from forecast.data.spec import ForecastSpec
-from forecast.data.spec_government import Coefficient
 from forecast.dims import CI_BOUND, COALITION, COMMUNITY, PARTY, SAMPLE, check
 from forecast.errors import SpecError
 from forecast.government.coalitions import one_blas_thread
 from forecast.government.priors import prior_table
-from forecast.government.status import STATUSES, community_bases, community_status
+from forecast.government.risk_terms import DRIVERS, logit, risk_coefficients, term_values
+from forecast.government.status import STATUSES, community_bases, community_status, status_rank
 
-__all__ = ["assess_risk", "default_risk_priors"]
+__all__ = ["POWER_STATUS", "RISK_TERM", "any_onset_of", "assess_risk"]
 
 CI_PROB = 0.9
+POWER_STATUS = "power_status"  # the what-if statuses, STATUSES
+RISK_TERM = "risk_term"  # the terms whose share of the risk is reported, DRIVERS
 _RISK_STREAM = 3
-
-_CGSW = (
-    "Cederman, Gleditsch, Salehyan & Wucherpfennig 2013, 'Transborder ethnic kin and civil war', "
-    "International Organization 67(2):389-410, Table 1 model 1, group-year onset logit; value as "
-    "given in issue #4, not read from the paper; sd judgemental"
-)
-
-
-def default_risk_priors() -> dict[str, Coefficient]:
-    """Onset-logit priors used when the spec does not state a term (a fresh mapping).
-
-    Returns
-    -------
-    dict of str to Coefficient
-        One entry per risk term, each with its source.
-    """
-    return {
-        "constant": Coefficient(mean=-5.770, sd=0.5, source=_CGSW),
-        "powerless": Coefficient(mean=1.425, sd=0.3, source=_CGSW),
-        "discriminated": Coefficient(mean=2.001, sd=0.3, source=_CGSW),
-        "junior_partner": Coefficient(mean=0.839, sd=0.3, source=_CGSW),
-        "downgraded": Coefficient(mean=1.576, sd=0.4, source=_CGSW),
-        "previous_conflict": Coefficient(mean=0.557, sd=0.2, source=_CGSW),
-        "relative_size": Coefficient(mean=1.389, sd=0.4, source=_CGSW),
-        "log_gdp_per_capita": Coefficient(mean=-0.167, sd=0.08, source=_CGSW),
-        "plurality_excluded": Coefficient(
-            mean=0.0,
-            sd=0.0,
-            source="judgement: off unless the spec sets a value",
-            judgemental=True,
-        ),
-        "protracted_formation": Coefficient(
-            mean=0.0,
-            sd=0.0,
-            source="judgement: off unless the spec sets a value",
-            judgemental=True,
-        ),
-    }
-
-
-def _relative_size(status: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Measure the balance-of-power size: g/(g+G) out of power, g/G in power (sample, community)."""
-    included = status <= 1
-    power = (included * size).sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rel = np.where(included, size / power, size / (size + power))
-    return np.nan_to_num(rel, nan=0.0)
 
 
 def _group_mean(values: np.ndarray, groups: np.ndarray, n_group: int) -> np.ndarray:
@@ -105,19 +57,6 @@ def _check_inputs(coalitions: xr.Dataset, seats: xr.Dataset, spec: ForecastSpec)
     check(seats, "NationalSeats")
 
 
-def _risk_coefficients(spec: ForecastSpec) -> dict[str, Coefficient]:
-    """Merge the spec's risk terms over the defaults; raise if a GDP term lacks its figure."""
-    coefs = {**default_risk_priors(), **spec.risk.coefficients}
-    if spec.risk.log_gdp_per_capita is None and coefs["log_gdp_per_capita"].mean != 0:
-        raise SpecError(
-            "risk.log_gdp_per_capita is missing: the onset model has a log GDP per capita term; "
-            "state the figure and its gdp_source",
-            file=spec.source_file,
-            where="key 'risk.log_gdp_per_capita'",
-        )
-    return coefs
-
-
 def _in_government(coalitions: xr.Dataset, lists: list[str], formed: np.ndarray) -> np.ndarray:
     """Say which seat-draw lists sit in the government drawn in each sample: (sample, list)."""
     # Which seat-draw lists sit in each coalition: (coalition, list), by way of the actors.
@@ -141,40 +80,6 @@ def _plurality_excluded(w: np.ndarray, in_gov: np.ndarray, base: np.ndarray) -> 
     return base[plurality] * left_out[:, None]
 
 
-def _onset_risk(
-    spec: ForecastSpec,
-    coefs: dict[str, Coefficient],
-    status: np.ndarray,
-    downgraded: np.ndarray,
-    plurality_share: np.ndarray,
-    protracted: np.ndarray,
-    seed: int,
-) -> np.ndarray:
-    """Draw the coefficients per sample and give the onset probability (sample, community).
-
-    ``status``, ``downgraded`` and ``plurality_share`` are (sample, community), ``protracted``
-    (sample,) says whether formation took longer than ``duration.protracted_days``.
-    """
-    size = np.array([c.relative_size for c in spec.community])
-    previous = np.array([c.previous_conflict for c in spec.community], dtype=float)
-    rng = np.random.default_rng([seed, _RISK_STREAM])
-    beta = {k: rng.normal(c.mean, c.sd, size=(len(status), 1)) for k, c in coefs.items()}
-    log_gdp = spec.risk.log_gdp_per_capita or 0.0
-    eta = (
-        beta["constant"]
-        + beta["powerless"] * (status == 2)
-        + beta["discriminated"] * (status == 3)
-        + beta["junior_partner"] * (status == 1)
-        + beta["downgraded"] * downgraded
-        + beta["previous_conflict"] * previous
-        + beta["relative_size"] * _relative_size(status, size)
-        + beta["log_gdp_per_capita"] * log_gdp
-        + beta["plurality_excluded"] * plurality_share
-        + beta["protracted_formation"] * protracted[:, None]
-    )
-    return 1.0 / (1.0 + np.exp(-eta))
-
-
 def _pivotal(
     in_gov: np.ndarray, gov_seats: np.ndarray, w: np.ndarray, base: np.ndarray, quota: int
 ) -> np.ndarray:
@@ -189,19 +94,17 @@ def _pivotal(
 
 
 def _risk_draws(
-    coalitions: xr.Dataset,
-    seats: xr.Dataset,
-    spec: ForecastSpec,
-    coefs: dict[str, Coefficient],
-    seed: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Draw each community's onset risk under the government of each sample, with its status.
+    coalitions: xr.Dataset, seats: xr.Dataset, spec: ForecastSpec, beta: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Draw each community's risk under the government of each sample, with what it came from.
 
     Returns
     -------
-    risk, status, downgraded, pivotal : np.ndarray, shape (sample, community)
-        Onset probability, status code (index into ``STATUSES``), whether the community is
-        downgraded and whether it holds a critical list of the government.
+    dict of str to np.ndarray
+        ``eta`` (log-odds), ``risk``, ``status``, ``downgraded``, ``before`` (rank under the
+        outgoing government), ``pivotal``, ``seats`` (the community's seats), all (sample,
+        community), and
+        ``values``: term -> its value (sample, community).
     """
     formed = coalitions["formed"].values
     lists = [str(p) for p in seats[PARTY].values]
@@ -209,23 +112,96 @@ def _risk_draws(
     base = community_bases(spec, lists)
     in_gov = _in_government(coalitions, lists, formed)
     gov_seats = w * in_gov
-    status, downgraded = community_status(spec, lists, w, gov_seats, base)
-    plurality_share = _plurality_excluded(w, in_gov, base)
+    status, downgraded, before = community_status(spec, lists, w, gov_seats, base)
+    held = w @ base
     protracted = coalitions["formation_days"].values > spec.duration.protracted_days
-    risk = _onset_risk(spec, coefs, status, downgraded, plurality_share, protracted, seed)
-    pivotal = _pivotal(in_gov, gov_seats, w, base, int(coalitions.attrs["majority"]))
-    return risk, status, downgraded, pivotal
+    values = term_values(
+        spec, status, downgraded, held, _plurality_excluded(w, in_gov, base), protracted
+    )
+    eta = logit(values, beta)
+    return {
+        "eta": eta,
+        "risk": _sigmoid(eta),
+        "status": status,
+        "downgraded": downgraded,
+        "before": before,
+        "pivotal": _pivotal(in_gov, gov_seats, w, base, int(coalitions.attrs["majority"])),
+        "seats": held,
+        "values": values,
+    }
 
 
-def _summaries(
-    risk: np.ndarray,
-    any_onset: np.ndarray,
-    status: np.ndarray,
-    downgraded: np.ndarray,
-    pivotal: np.ndarray,
-) -> dict[str, tuple]:
-    """Summarise onset risk and status of each community, and onset in any, over the samples."""
+def any_onset_of(risk: np.ndarray, onset: np.ndarray) -> np.ndarray:
+    """Give P(at least one onset) per sample among the communities at risk of onset (sample,).
+
+    Communities already at war (``onset`` False) are left out: theirs is a risk of continuation.
+    """
+    return 1.0 - np.prod(1.0 - risk[:, onset], axis=1)
+
+
+def _sigmoid(eta: np.ndarray) -> np.ndarray:
+    """Turn log-odds into probabilities."""
+    return 1.0 / (1.0 + np.exp(-eta))
+
+
+def _drivers(draws: dict[str, np.ndarray], beta: dict[str, np.ndarray]) -> dict[str, tuple]:
+    """How much each term adds to each community's risk and to the risk of any onset.
+
+    The added risk of a term is the mean risk minus the mean risk with that term set to 0.
+    """
+    risk, eta = draws["risk"], draws["eta"]
+    onset = draws["values"]["constant"][0] > 0
+    any_onset = any_onset_of(risk, onset)
+    added = np.zeros((len(DRIVERS), risk.shape[1]))
+    added_any = np.zeros(len(DRIVERS))
+    for k, term in enumerate(DRIVERS):
+        without = _sigmoid(eta - beta[term] * draws["values"][term])
+        added[k] = risk.mean(axis=0) - without.mean(axis=0)
+        added_any[k] = any_onset.mean() - any_onset_of(without, onset).mean()
+    return {
+        "risk_added": ((RISK_TERM, COMMUNITY), added),
+        "p_onset_any_added": ((RISK_TERM,), added_any),
+    }
+
+
+def _what_if(
+    spec: ForecastSpec, draws: dict[str, np.ndarray], beta: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Each community's mean risk had it held each status, all else as drawn (community, status).
+
+    Its status terms, downgrading (against its rank under the outgoing government) and relative
+    size follow the status; the other communities keep theirs.
+    """
+    size = np.array([c.relative_size for c in spec.community])
+    status, values = draws["status"], draws["values"]
+    included = status <= 1
+    power = (included * size).sum(axis=1)
+    eta = draws["eta"]
+    out = np.zeros((len(size), len(STATUSES)))
+    for k in range(len(size)):
+        onset = values["constant"][0, k]
+        others = power - included[:, k] * size[k]
+        fixed = eta[:, k] - sum(
+            beta[t][:, 0] * values[t][:, k]
+            for t in ("junior_partner", "powerless", "discriminated", "downgraded", "relative_size")
+        )
+        for s, name in enumerate(STATUSES):
+            inside = s <= 1
+            rel = size[k] / (others + size[k]) if inside else size[k] / (size[k] + others)
+            down = status_rank(np.array([s]))[0] < draws["before"][:, k]
+            terms = beta["downgraded"][:, 0] * down + beta["relative_size"][:, 0] * rel * onset
+            if name != "senior_partner":
+                terms = terms + beta[name][:, 0]
+            out[k, s] = _sigmoid(fixed + terms).mean()
+    return out
+
+
+def _summaries(spec: ForecastSpec, draws: dict[str, np.ndarray], any_onset: np.ndarray) -> dict:
+    """Summarise risk, status and mechanisms of each community, and onset in any, over samples."""
     q = (1 - CI_PROB) / 2
+    risk, status, values = draws["risk"], draws["status"], draws["values"]
+    size = np.array([c.relative_size for c in spec.community])
+    house = np.maximum(draws["seats"].sum(axis=1, keepdims=True), 1e-12)
     return {
         "p_onset": ((COMMUNITY,), risk.mean(axis=0)),
         "p_onset_eti": ((COMMUNITY, CI_BOUND), np.quantile(risk, [q, 1 - q], axis=0).T),
@@ -236,8 +212,17 @@ def _summaries(
             for k, name in enumerate(STATUSES)
         },
         "p_excluded": ((COMMUNITY,), (status >= 2).mean(axis=0)),
-        "p_downgraded": ((COMMUNITY,), downgraded.mean(axis=0)),
-        "p_pivotal": ((COMMUNITY,), pivotal.mean(axis=0)),
+        "p_downgraded": ((COMMUNITY,), draws["downgraded"].mean(axis=0)),
+        "p_pivotal": ((COMMUNITY,), draws["pivotal"].mean(axis=0)),
+        "risk_kind": (
+            (COMMUNITY,),
+            np.where(values["continuation"][0] > 0, "continuation", "onset").astype(str),
+        ),
+        "population_share": ((COMMUNITY,), size / size.sum()),
+        "seat_share": ((COMMUNITY,), (draws["seats"] / house).mean(axis=0)),
+        "under_representation": ((COMMUNITY,), values["under_representation"].mean(axis=0)),
+        "plurality_base_excluded": ((COMMUNITY,), values["plurality_excluded"].mean(axis=0)),
+        "p_protracted": values["protracted_formation"][:, 0].mean(),
     }
 
 
@@ -284,16 +269,23 @@ def assess_risk(
     Returns
     -------
     xr.Dataset
-        ``RiskTable``: ``conflict_risk`` (sample, community), the one-year onset probability;
+        ``RiskTable``: ``conflict_risk`` (sample, community), the one-year probability of onset
+        (of continuation or escalation for a community already at war);
         ``status`` (sample, community), an index into ``STATUSES``; ``p_onset`` and
         ``p_onset_eti`` (community[, ci_bound]); ``p_onset_any`` and ``p_onset_any_eti``
-        ([ci_bound]) for at least one community; ``p_senior_partner``, ``p_junior_partner``,
+        ([ci_bound]) for at least one onset among the communities not already at war;
+        ``p_senior_partner``, ``p_junior_partner``,
         ``p_powerless``, ``p_discriminated``, ``p_excluded``, ``p_downgraded``, ``p_pivotal``
         (community); by drawn government ``p_formed`` (coalition), ``p_onset_given``
         (coalition, community), ``p_onset_any_given``, ``risk_contribution`` (its share of
         ``p_onset_any``) and ``risk_attributable`` (how far ``p_onset_any`` falls without it)
-        (coalition); ``formation_days_eti`` (ci_bound); attrs ``priors_risk`` (JSON) and the GDP
-        figure with its source.
+        (coalition); the mechanisms by community: ``risk_kind`` (onset, or continuation for a
+        community at war), ``population_share``, ``seat_share``, ``under_representation``,
+        ``plurality_base_excluded``, and ``p_protracted``; ``risk_added`` (risk_term, community)
+        and ``p_onset_any_added`` (risk_term): the risk each term adds; ``p_onset_if_status``
+        (community, power_status): the mean risk had the community held that status;
+        ``formation_days_eti`` (ci_bound); attrs ``priors_risk`` (JSON) and the country
+        covariates with their sources.
 
     Examples
     --------
@@ -309,15 +301,21 @@ def assess_risk(
     True
     """
     _check_inputs(coalitions, seats, spec)
-    coefs = _risk_coefficients(spec)
+    coefs = risk_coefficients(spec)
     formed = coalitions["formed"].values
-    risk, status, downgraded, pivotal = _risk_draws(coalitions, seats, spec, coefs, seed)
-    any_onset = 1.0 - np.prod(1.0 - risk, axis=1)
+    rng = np.random.default_rng([seed, _RISK_STREAM])
+    n = coalitions.sizes[SAMPLE]
+    beta = {k: rng.normal(c.mean, c.sd, size=(n, 1)) for k, c in coefs.items()}
+    draws = _risk_draws(coalitions, seats, spec, beta)
+    risk = draws["risk"]
+    any_onset = any_onset_of(risk, draws["values"]["constant"][0] > 0)
     table = xr.Dataset(
         {
             "conflict_risk": ((SAMPLE, COMMUNITY), risk),
-            "status": ((SAMPLE, COMMUNITY), status),
-            **_summaries(risk, any_onset, status, downgraded, pivotal),
+            "status": ((SAMPLE, COMMUNITY), draws["status"]),
+            **_summaries(spec, draws, any_onset),
+            **_drivers(draws, beta),
+            "p_onset_if_status": ((COMMUNITY, POWER_STATUS), _what_if(spec, draws, beta)),
             **_by_government(risk, any_onset, formed, coalitions.sizes[COALITION]),
             "formation_days_eti": ((CI_BOUND,), coalitions["formation_days_eti"].values),
         },
@@ -326,6 +324,8 @@ def assess_risk(
             COMMUNITY: spec.community_ids,
             COALITION: coalitions[COALITION].values,
             CI_BOUND: ["lower", "upper"],
+            POWER_STATUS: list(STATUSES),
+            RISK_TERM: list(DRIVERS),
         },
         attrs={
             "sample_dims": [SAMPLE],
@@ -335,6 +335,9 @@ def assess_risk(
             "priors_risk": prior_table(coefs),
             "log_gdp_per_capita": spec.risk.log_gdp_per_capita or 0.0,
             "gdp_source": spec.risk.gdp_source,
+            "log_population": spec.risk.log_population or 0.0,
+            "population_source": spec.risk.population_source,
+            "ongoing_source": spec.risk.ongoing_source,
             "status_labels": list(STATUSES),
             "risk_seed": seed,
         },

@@ -18,7 +18,7 @@ import numpy as np
 from forecast.data.spec import ForecastSpec
 from forecast.errors import SpecError
 
-__all__ = ["STATUSES", "community_bases", "community_status"]
+__all__ = ["STATUSES", "community_bases", "community_status", "incumbent_rank", "status_rank"]
 
 STATUSES = ("senior_partner", "junior_partner", "powerless", "discriminated")
 _RANK = {"senior_partner": 2, "junior_partner": 1, "powerless": 0, "discriminated": 0}
@@ -48,12 +48,12 @@ def _status(
     return status
 
 
-def _ranks(status: np.ndarray) -> np.ndarray:
+def status_rank(status: np.ndarray) -> np.ndarray:
     """Rank (2 senior, 1 junior, 0 out of power) of each status code."""
     return np.array([_RANK[s] for s in STATUSES])[status]
 
 
-def _incumbent_rank(
+def incumbent_rank(
     spec: ForecastSpec, lists: list[str], seats: np.ndarray, base: np.ndarray, house: np.ndarray
 ) -> np.ndarray:
     """Rank each community under the outgoing government: array (sample, community)."""
@@ -71,12 +71,12 @@ def _incumbent_rank(
     incumbent = np.isin(lists, spec.coalitions.incumbent)
     gov = (seats * incumbent) @ base
     discriminated = np.array([c.discriminated for c in spec.community])
-    return _ranks(_status(gov, house, spec.risk.inclusion_share, discriminated))
+    return status_rank(_status(gov, house, spec.risk.inclusion_share, discriminated))
 
 
 def community_status(
     spec: ForecastSpec, lists: list[str], w: np.ndarray, gov_seats: np.ndarray, base: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Code each community's status under the drawn government, and whether it is downgraded.
 
     Parameters
@@ -99,10 +99,12 @@ def community_status(
         Index into ``STATUSES``.
     downgraded : np.ndarray, shape (sample, community), bool
         Whether the community ranks below its rank under the incumbent government.
+    before : np.ndarray, shape (sample, community)
+        That rank under the incumbent government (2 senior, 1 junior, 0 out of power).
     """
     house = w @ base
     gov = gov_seats @ base
     discriminated = np.array([c.discriminated for c in spec.community])
     status = _status(gov, house, spec.risk.inclusion_share, discriminated)
-    downgraded = _ranks(status) < _incumbent_rank(spec, lists, w, base, house)
-    return status, downgraded
+    before = incumbent_rank(spec, lists, w, base, house)
+    return status, status_rank(status) < before, before

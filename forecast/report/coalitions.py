@@ -1,7 +1,8 @@
 """The report's "which government forms": the likeliest coalitions, their note and figure.
 
-The table and the figure show the same coalitions, ordered by their chance of forming; the note
-says how many candidates there were and how much of the formation probability the shown ones hold.
+The table and the figure show the same coalitions, ordered by their chance of forming, each with
+its core when smaller lists sit beside it (``forecast.government.cores``); the note says how many
+candidates there were and how much of the formation probability the shown ones hold.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def coalitions_table(
     return [
         {
             "rank": str(k + 1),
-            "members": coalition_name(c["members"], names),
+            "members": _with_core(c, names),
             "seats": fmt_seats(c["seats_median"], c["seats_lo90"], c["seats_hi90"]),
             "p_majority": fmt_p(c["p_majority"]),
             "p_form": fmt_p(c["p_form"]),
@@ -37,6 +38,15 @@ def coalitions_table(
         }
         for k, c in enumerate(summary["coalitions"][:top])
     ]
+
+
+def _with_core(coalition: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """Name a government's members, and its core when smaller lists sit beside it."""
+    members = coalition_name(coalition["members"], names)
+    core = coalition.get("core", coalition["members"])
+    if list(core) == list(coalition["members"]):
+        return members
+    return f"{members} (core: {coalition_name(core, names)})"
 
 
 def coalition_note(table: xr.Dataset, summary: Mapping[str, Any], shown: int) -> dict[str, str]:
