@@ -13,6 +13,7 @@ from forecast.government.duration import predict_formation_days
 from forecast.government.formation import predict_formation
 from forecast.government.power import power_indices
 from forecast.government.risk import assess_risk
+from forecast.government.risk_check import past_bases, risk_given_government
 from forecast.government.risk_terms import under_representation
 from forecast.government.status import STATUSES
 from forecast.testing import IRAQ_2010_SEATS, toy_seat_draws, toy_spec
@@ -199,3 +200,35 @@ def test_a_community_at_war_has_a_continuation_risk_and_its_status_row():
     with pytest.raises(SpecError, match="continuation"):
         bare = toy_spec(risk={**RISK, "ongoing_conflict": ["south"]})
         assess_risk(staged(bare, seats), seats, bare, seed=1)
+
+
+def test_risk_given_a_known_government_and_lineage_bases():
+    spec = toy_spec(
+        risk=RISK,
+        lineage=[
+            {
+                "election": "past",
+                "source": "old",
+                "shares": {"alpha": 0.5, "gamma": 0.5},
+                "concentration": 5.0,
+            }
+        ],
+    )
+    bases = past_bases(spec, "past", ["alpha", "old"])
+    assert bases["old"] == pytest.approx({"north": 0.5, "south": 0.5})
+    with pytest.raises(ValueError, match="unknown"):
+        past_bases(spec, "past", ["unknown"])
+    seats = {"alpha": 60, "gamma": 40}
+    risk = risk_given_government(
+        spec,
+        seats,
+        ["alpha"],
+        days=30,
+        bases=past_bases(spec, "past", list(seats)),
+        samples=50,
+        seed=1,
+    )
+    assert (risk["status"].sel(community="south") == STATUSES.index("powerless")).all()
+    # East holds no seats: fully under-represented; the others follow their seat shares.
+    assert risk["under_representation"].sel(community="east").item() == 1.0
+    assert risk["seat_share"].sel(community="north").item() == pytest.approx(0.6)

@@ -16,11 +16,19 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from forecast.dims import CI_BOUND, COMMUNITY
+from forecast.government.risk import POWER_STATUS
 from forecast.report.formats import fmt_interval, fmt_p
-from forecast.report.style import ACCENT, INK, WIDTH, figure_for, style
+from forecast.report.style import ACCENT, INK, WIDTH, figure_for, style, wrap
 from forecast.run.pipeline import ForecastResult
 
-__all__ = ["plot_community_status", "plot_conflict_risk", "risk_figure", "risk_section"]
+__all__ = [
+    "plot_community_status",
+    "plot_conflict_risk",
+    "plot_risk_by_status",
+    "risk_drivers",
+    "risk_figure",
+    "risk_section",
+]
 
 _STATUS_COLOURS = {
     "senior_partner": "#1b7837",
@@ -44,7 +52,54 @@ def risk_section(result: ForecastResult, summary: Mapping[str, Any]) -> dict[str
         "interval": fmt_interval(overall["lo90"], overall["hi90"]),
         "horizon": summary["conflict_risk"].get("horizon", ""),
         "communities": _communities_table(result, summary),
+        "drivers": risk_drivers(result.risk, _names(result)),
     }
+
+
+_TERM_WORDS = {
+    "previous_conflict": "a past conflict with the state",
+    "relative_size": "its size against the communities in power",
+    "ongoing_elsewhere": "another community's war with the state",
+    "junior_partner": "being a junior rather than the senior partner",
+    "powerless": "being out of power",
+    "discriminated": "being discriminated against",
+    "downgraded": "losing rank against the outgoing government",
+    "under_representation": "holding fewer seats than its share of the population",
+    "plurality_excluded": "the plurality list of its voters left out of government",
+    "protracted_formation": "a protracted formation",
+    "continuation": "the conflict it already fights",
+}
+
+
+def _names(result: ForecastResult) -> dict[str, str]:
+    """Community slug -> display name."""
+    return {c.id: c.name for c in result.spec.community}
+
+
+def risk_drivers(risk: xr.Dataset, names: Mapping[str, str]) -> list[str]:
+    """Say in one sentence per community what drives its risk, riskiest first.
+
+    The two terms adding most to its risk (``risk_added``: risk minus risk with the term at 0),
+    and its risk had it been out of power or the senior partner instead (``p_onset_if_status``).
+    """
+    out = []
+    for c in _community_order(risk):
+        r = risk.sel({COMMUNITY: c})
+        added = r["risk_added"].to_series().sort_values(ascending=False)
+        parts = [
+            f"{_TERM_WORDS.get(str(t), str(t).replace('_', ' '))} (+{100 * v:.1f} points)"
+            for t, v in added.iloc[:2].items()
+            if v >= 0.0005
+        ]
+        why = " and ".join(parts) if parts else "no term of its own (the country's level)"
+        what_if = r["p_onset_if_status"]
+        out.append(
+            f"{names.get(c, c)}: {fmt_p(float(r['p_onset']))} risk of {r['risk_kind'].item()}, "
+            f"driven by {why}; {fmt_p(float(what_if.sel({POWER_STATUS: 'powerless'})))} if out "
+            f"of power, {fmt_p(float(what_if.sel({POWER_STATUS: 'senior_partner'})))} as senior "
+            "partner."
+        )
+    return out
 
 
 def _communities_table(result: ForecastResult, summary: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -75,12 +130,72 @@ def _communities_table(result: ForecastResult, summary: Mapping[str, Any]) -> li
 
 
 def risk_figure(risk: xr.Dataset, names: Mapping[str, str]) -> Figure:
-    """Draw conflict risk and community status side by side, rows aligned."""
+    """Draw conflict risk and community status side by side, rows aligned, then risk by status.
+
+    The lower panel is the "what if" row of each community: its risk under each status, the
+    others' governments as drawn.
+    """
     n = risk.sizes[COMMUNITY] + 1
-    fig = Figure(figsize=(WIDTH, 1.25 + 0.23 * n), layout="constrained")
-    left, right = fig.subplots(1, 2)
+    fig = Figure(figsize=(WIDTH, 3.4 + 0.62 * n), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 0.9])
+    left, right = top.subplots(1, 2)
     plot_conflict_risk(risk, names=names, ax=left)
     plot_community_status(risk, names=names, ax=right)
+    plot_risk_by_status(risk, names=names, ax=bottom.subplots())
+    lines = "\n".join(wrap(line, 150) for line in risk_drivers(risk, names))
+    fig.supxlabel(lines, fontsize=6.5, ha="left", x=0.01, linespacing=1.25)
+    return fig
+
+
+def plot_risk_by_status(
+    risk: xr.Dataset,
+    *,
+    names: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Plot each community's risk had it held each status: the "what if they were out" row.
+
+    Parameters
+    ----------
+    risk : xr.Dataset
+        ``RiskTable``: ``p_onset_if_status`` (community, power_status), ``p_onset`` (community).
+    names : Mapping, optional
+        Community slug -> display name.
+    ax : Axes, optional
+        Draw into this axes instead of a new figure.
+    """
+    names = names or {}
+    order = _community_order(risk)
+    with style():
+        fig, ax = figure_for(ax, (WIDTH, 0.8 + 0.27 * len(order)))
+        y = np.arange(len(order))[::-1]
+        table = risk["p_onset_if_status"].sel({COMMUNITY: order})
+        for status, colour in _STATUS_COLOURS.items():
+            ax.plot(
+                table.sel({POWER_STATUS: status}).values,
+                y,
+                "o",
+                ms=5,
+                color=colour,
+                mec=INK,
+                mew=0.4,
+                label=f"if {_STATUS_LABELS[status]}",
+            )
+        ax.plot(
+            risk["p_onset"].sel({COMMUNITY: order}).values,
+            y,
+            "|",
+            ms=10,
+            color=INK,
+            label="as forecast",
+        )
+        ax.set_yticks(y, [names.get(c, c) for c in order])
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=1))
+        ax.set_xlabel("P(conflict within a year) had the community held each status")
+        ax.tick_params(axis="y", length=0)
+        ax.grid(axis="x", color="#e5e5e5", lw=0.6)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=5, handlelength=1.0)
     return fig
 
 

@@ -8,7 +8,33 @@ from typing import Any
 from forecast.report.formats import coalition_name, fmt_p, fmt_seats
 from forecast.run.results import largest_lists, settings_text
 
-__all__ = ["scenario_section"]
+__all__ = ["risk_change", "scenario_section"]
+
+_MOVED = 0.0005  # a change in risk smaller than this is reported as none
+
+
+def risk_change(mechanisms: Mapping[str, Mapping[str, Any]]) -> str:
+    """Say, in one sentence, whose risk the scenario moves most, by how much and through what.
+
+    The mechanism named is under-representation when the community's shortfall of seats against
+    its population moves by at least 0.05, and otherwise who governs (its power status).
+    """
+    c, m = max(mechanisms.items(), key=lambda kv: abs(kv[1]["p_onset_change"]))
+    if abs(m["p_onset_change"]) < _MOVED:
+        return "No community's conflict risk moves by more than 0.05 points."
+    before = m["p_onset"] - m["p_onset_change"]
+    shift = m["under_representation"] - m["under_representation_baseline"]
+    why = (
+        f"its seats {fmt_p(m['seat_share_baseline'])} \u2192 {fmt_p(m['seat_share'])} of the "
+        f"house against {fmt_p(m['population_share'])} of the population (under-representation "
+        f"{m['under_representation_baseline']:.2f} \u2192 {m['under_representation']:.2f})"
+        if abs(shift) >= 0.05
+        else "through who governs (its power status), its seats barely moving"
+    )
+    return (
+        f"{m['name']}: risk of {m['kind']} {fmt_p(before)} \u2192 {fmt_p(m['p_onset'])} "
+        f"({100 * m['p_onset_change']:+.1f} points), {why}."
+    )
 
 
 def scenario_section(
@@ -24,7 +50,10 @@ def scenario_section(
     for h in details:
         label = h["scenario"].replace("_", " ")
         changes = settings_text(h["settings"])
-        items.append({"name": label, "description": h["description"], "changes": changes})
+        description = h["description"]
+        if h is not details[0] and "risk_mechanisms" in h:
+            description += " " + risk_change(h["risk_mechanisms"])
+        items.append({"name": label, "description": description, "changes": changes})
         seats.append(
             [
                 label,

@@ -18,8 +18,13 @@ from forecast import __version__, dims
 from forecast.data.spec import ForecastSpec
 from forecast.data.tables import write_atomic
 from forecast.errors import StoreError
-from forecast.government.cores import CORE
-from forecast.government.risk import POWER_STATUS, RISK_TERM, any_onset_of
+from forecast.government.headlines import (
+    core_by_mean_seats,
+    cores_summary,
+    risk_mechanisms,
+    risk_shares,
+    scenario_mechanisms,
+)
 from forecast.run.pipeline import ForecastResult
 from forecast.run.scale import largest_share
 from forecast.run.store import json_attr, load_tree, save_tree
@@ -41,7 +46,6 @@ SUMMARY_FILE = "summary.json"
 SEATS_FILE = "seats_draws.csv"
 STAGES = ("data", "votes", "seats", "coalitions", "power", "risk")
 TOP_COALITIONS = 20
-TOP_CORES = 8
 
 
 def _q(x: np.ndarray, p: float) -> float:
@@ -93,7 +97,7 @@ def _coalitions(table: xr.Dataset, risk: xr.Dataset) -> list[dict[str, Any]]:
             {
                 "label": label,
                 "members": [str(p) for p in members[dims.PARTY].values[members.values]],
-                "core": _core_by_mean_seats(table, members.values),
+                "core": core_by_mean_seats(table, members.values),
                 "seats_median": _q(seats, 0.5),
                 "seats_lo90": _q(seats, 0.05),
                 "seats_hi90": _q(seats, 0.95),
@@ -103,72 +107,6 @@ def _coalitions(table: xr.Dataset, risk: xr.Dataset) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def _core_by_mean_seats(table: xr.Dataset, members: np.ndarray) -> list[str]:
-    """Give a candidate's core at its mean seats: the members with core_share of them."""
-    mean = table["actor_seats"].values.mean(axis=0) * members
-    keep = mean >= float(table.attrs["core_share"]) * mean.sum()
-    return [str(p) for p in table[dims.PARTY].values[members & keep]]
-
-
-def _cores(table: xr.Dataset, risk: xr.Dataset) -> dict[str, Any]:
-    """Give the likeliest government cores, the remainder, and each list's chance to govern."""
-    which = table["core_of_sample"].values
-    seats = table["core_seats"].values
-    any_onset = any_onset_of(risk["conflict_risk"].values, risk["risk_kind"].values == "onset")
-    majority = int(table.attrs["majority"])
-    p = table["p_core"].values
-    cores = []
-    for k in range(min(TOP_CORES, len(p))):
-        mine = which == k
-        members = table["core_members"].isel({CORE: k})
-        cores.append(
-            {
-                "label": str(table[CORE].values[k]),
-                "members": [str(a) for a in members[dims.PARTY].values[members.values]],
-                "p": round(float(p[k]), 4),
-                "seats_median": _q(seats[mine], 0.5),
-                "seats_lo90": _q(seats[mine], 0.05),
-                "seats_hi90": _q(seats[mine], 0.95),
-                "p_core_majority": round(float((seats[mine] >= majority).mean()), 4),
-                "p_onset_any_if_formed": round(float(any_onset[mine].mean()), 5),
-            }
-        )
-    p_in = table["p_in_government"].to_series().sort_values(ascending=False)
-    return {
-        "core_share": float(table.attrs["core_share"]),
-        "cores": cores,
-        "p_other_cores": round(float(p[len(cores) :].sum()), 4),
-        "n_cores": len(p),
-        "p_in_government": {str(k): round(float(v), 4) for k, v in p_in.items()},
-    }
-
-
-def _mechanisms(r: xr.Dataset) -> dict[str, Any]:
-    """One community's risk kind, seats against population, what-if risks and added risks."""
-    return {
-        "kind": str(r["risk_kind"].values),
-        "seat_share": round(float(r["seat_share"]), 4),
-        "population_share": round(float(r["population_share"]), 4),
-        "under_representation": round(float(r["under_representation"]), 4),
-        "plurality_base_excluded": round(float(r["plurality_base_excluded"]), 4),
-        "p_onset_if": {
-            str(s): round(float(v), 5)
-            for s, v in zip(r[POWER_STATUS].values, r["p_onset_if_status"].values, strict=True)
-        },
-        "drivers": {
-            str(t): round(float(v), 5)
-            for t, v in zip(r[RISK_TERM].values, r["risk_added"].values, strict=True)
-        },
-    }
-
-
-def _shares(risk: xr.Dataset) -> dict[str, float]:
-    """Each term's share of P(any onset): the part of it the term adds."""
-    total = float(risk["p_onset_any"])
-    added = risk["p_onset_any_added"].to_series()
-    return {str(t): round(float(v) / total, 4) if total > 0 else 0.0 for t, v in added.items()}
 
 
 def _maybe(da: xr.DataArray, label: str) -> float | None:
@@ -262,7 +200,7 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
             "hi90": round(float(r["p_onset_eti"].sel({dims.CI_BOUND: "upper"})), 5),
             "p_excluded": round(float(r["p_excluded"]), 4),
             "p_downgraded": round(float(r["p_downgraded"]), 4),
-            **_mechanisms(r),
+            **risk_mechanisms(r),
         }
     return {
         "election": result.spec.election.id,
@@ -272,7 +210,7 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
         "majority": result.spec.law.majority_seats,
         "lists": _lists(result.seats, result.spec),
         "coalitions": _coalitions(table, risk),
-        "government": _cores(table, risk),
+        "government": cores_summary(table, risk),
         "p_pm": {
             str(k): round(float(v), 4)
             for k, v in table["p_pm"].to_series().sort_values(ascending=False).items()
@@ -304,7 +242,7 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
                 "hi90": round(float(risk["p_onset_any_eti"].sel({dims.CI_BOUND: "upper"})), 5),
             },
             "communities": communities,
-            "drivers": _shares(risk),
+            "drivers": risk_shares(risk),
             "horizon": "one year after government formation (group-year onset; continuation "
             "or escalation for a community already at war)",
         },
@@ -319,7 +257,10 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
         },
         "ppc": result.checks,
         **(
-            {"scenarios": scenario_rows(result.scenarios), "scenario_details": result.scenarios}
+            {
+                "scenarios": scenario_rows(result.scenarios),
+                "scenario_details": scenario_mechanisms(result.spec, result.scenarios),
+            }
             if result.scenarios
             else {}
         ),
