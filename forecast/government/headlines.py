@@ -16,7 +16,6 @@ import xarray as xr
 
 from forecast import dims
 from forecast.data.spec import ForecastSpec
-from forecast.government.coalitions import int_quantiles
 from forecast.government.cores import CORE
 from forecast.government.risk import POWER_STATUS, RISK_TERM, any_onset_of
 from forecast.government.risk_terms import under_representation
@@ -60,7 +59,7 @@ def cores_summary(table: xr.Dataset, risk: xr.Dataset) -> dict[str, Any]:
                 **dict(
                     zip(
                         ("seats_median", "seats_lo90", "seats_hi90"),
-                        int_quantiles(seats[mine], [0.5, 0.05, 0.95]).tolist(),
+                        np.quantile(seats[mine], [0.5, 0.05, 0.95], method="inverted_cdf").tolist(),
                         strict=True,
                     )
                 ),
