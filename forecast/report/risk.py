@@ -136,13 +136,13 @@ def risk_figure(risk: xr.Dataset, names: Mapping[str, str]) -> Figure:
     others' governments as drawn.
     """
     n = risk.sizes[COMMUNITY] + 1
-    fig = Figure(figsize=(WIDTH, 3.4 + 0.62 * n), layout="constrained")
+    fig = Figure(figsize=(WIDTH, 2.4 + 0.5 * n), layout="constrained")
     top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 0.9])
     left, right = top.subplots(1, 2)
     plot_conflict_risk(risk, names=names, ax=left)
     plot_community_status(risk, names=names, ax=right)
     plot_risk_by_status(risk, names=names, ax=bottom.subplots())
-    lines = "\n".join(wrap(line, 150) for line in risk_drivers(risk, names))
+    lines = "\n".join(wrap(line, 118) for line in risk_drivers(risk, names))
     fig.supxlabel(lines, fontsize=6.5, ha="left", x=0.01, linespacing=1.25)
     return fig
 

@@ -52,7 +52,7 @@ def scenario_section(
         changes = settings_text(h["settings"])
         description = h["description"]
         if h is not details[0] and "risk_mechanisms" in h:
-            description += " " + risk_change(h["risk_mechanisms"])
+            description = f"{description.rstrip('.')}. {risk_change(h['risk_mechanisms'])}"
         items.append({"name": label, "description": description, "changes": changes})
         seats.append(
             [
