@@ -315,8 +315,17 @@ def report(
 def backtest(
     spec_path: SpecArg,
     truth: Annotated[
-        Path, typer.Option("--truth", help="folder of the actual results (an election folder)")
-    ],
+        Path | None,
+        typer.Option("--truth", help="folder of the actual results (an election folder)"),
+    ] = None,
+    rolling: Annotated[
+        bool,
+        typer.Option(
+            "--rolling",
+            help="backtest every spec of the same country in the spec's folder up to its date, "
+            "each against its own target folder, and pool the scores",
+        ),
+    ] = False,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed (default: the spec's)")] = None,
     samples: Annotated[int | None, typer.Option(help="posterior predictive samples")] = None,
@@ -327,6 +336,19 @@ def backtest(
     from forecast.data.spec import load_spec
 
     spec = load_spec(spec_path)  # validate before importing the heavy stages
+    if rolling:
+        _rolling(
+            spec_path,
+            out or spec.root / "reports" / "rolling" / spec.election.country,
+            seed=seed,
+            samples=samples,
+            quiet=quiet,
+        )
+        return
+    if truth is None:
+        from forecast.errors import SpecError
+
+        raise SpecError("give the actual results with --truth FOLDER, or use --rolling")
 
     from forecast.evaluate.backtest import run_backtest, scores_table
     from forecast.report.render import render_report
@@ -338,3 +360,14 @@ def backtest(
     if not quiet:
         console.print(scores_table(done.scores))
     console.print(f"Backtest: {done.paths['backtest']}")
+
+
+def _rolling(spec_path: Path, out: Path, *, seed: int | None, samples: int | None, quiet: bool):
+    """Run the rolling backtest of the spec's country and print its table."""
+    from forecast.evaluate.rolling import ROLLING_FILE, rolling_specs, rolling_table, run_rolling
+
+    specs = rolling_specs(spec_path)
+    console.print(f"Rolling backtest of {', '.join(s.election.id for s in specs)}")
+    found = run_rolling(specs, out, seed=seed, samples=samples, progress=not quiet)
+    console.print(rolling_table(found))
+    console.print(f"Rolling backtest: {out / ROLLING_FILE}")

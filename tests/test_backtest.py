@@ -64,6 +64,8 @@ LIST_KEYS = {
     "error",
     "inside_50",
     "inside_90",
+    "crps",
+    "log_score",
 }
 
 

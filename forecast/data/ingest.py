@@ -60,7 +60,8 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
         ``turnout_pct`` (election, province), ``national_votes`` (election, party),
         ``national_valid`` (election),
         ``community_share`` (province, community) when the spec names a communities table
-        (NaN = unknown) with coord ``majority_community`` (province; a community slug,
+        (NaN = unknown; ``community_share_low`` and ``_high``: the published range) with
+        coord ``majority_community`` (province; a community slug,
         ``mixed``, or empty) from the table's qualitative labels;
         coords ``province_name``, ``party_name``, ``bloc`` (and ``tile_row``, ``tile_col``
         when the provinces table gives a tile layout); attrs ``target_election`` and
@@ -86,7 +87,7 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
     ds = _election_dataset(spec, [*tables, target], province_rows, party_names, prov)
     communities = read_communities(spec, provinces, prov)
     if communities is not None:
-        ds["community_share"] = communities.assign_coords({dims.PROVINCE: provinces})
+        ds = ds.merge(communities.assign_coords({dims.PROVINCE: provinces}))
         ds.attrs["provenance"] = json.dumps(prov, sort_keys=True)
     return dims.check(ds, "ElectionData")
 

@@ -19,6 +19,7 @@ import xarray as xr
 from forecast import dims
 from forecast.data.schemas import (
     COMMUNITIES,
+    COMMUNITY_SHARES,
     ELECTORATE,
     MAGNITUDE,
     NATIONAL,
@@ -177,20 +178,25 @@ def read_provinces(spec: ForecastSpec, prov: dict[str, Any]) -> list[dict[str, A
     return _table(spec.resolve(spec.data.provinces), PROVINCES, ("province",), prov, spec.root)
 
 
+ESTIMATE_TOLERANCE = 0.05
+
+
 def read_communities(
     spec: ForecastSpec, provinces: list[str], prov: dict[str, Any]
-) -> xr.DataArray | None:
-    """Read the communities table into shares (province, community); None if the spec has none.
+) -> xr.Dataset | None:
+    """Read the communities tables into shares (province, community); None if the spec has none.
 
-    Unknown shares are NaN; coord ``majority_community`` (province) holds the table's
-    qualitative labels.
+    ``community_share`` holds the best estimate (NaN = unknown), ``community_share_low`` and
+    ``_high`` its published range where there is one; coord ``majority_community``
+    (province) holds the communities table's qualitative labels. Estimates of the
+    community-shares table override the communities table's ``share``.
     """
     if spec.data.communities is None:
         return None
     path = spec.resolve(spec.data.communities)
     rows = _table(path, COMMUNITIES, ("province", "community"), prov, spec.root)
     communities = spec.community_ids or sorted({r["community"] for r in rows})
-    out = np.full((len(provinces), len(communities)), np.nan)
+    out = np.full((3, len(provinces), len(communities)), np.nan)  # mid, low, high
     majority = [""] * len(provinces)
     for r in rows:
         _check_known(path, r, "province", provinces, "province")
@@ -198,17 +204,63 @@ def read_communities(
         if r["label"]:
             majority[i] = r["community"]
         if r["community"] in communities and r["share"] is not None:
-            out[i, communities.index(r["community"])] = r["share"]
-    sums = np.nansum(out, axis=1)
+            out[0, i, communities.index(r["community"])] = r["share"]
+    tolerance = 1e-6
+    if spec.data.community_shares is not None:
+        _read_estimates(spec, provinces, communities, prov, out)
+        path = spec.resolve(spec.data.community_shares)
+        # estimates of one province from different sources and vintages may overshoot 1 by
+        # their rounding; the model renormalises them
+        tolerance = ESTIMATE_TOLERANCE
+    _check_shares(path, provinces, out[0], tolerance)
+    coords = {dims.COMMUNITY: communities, "majority_community": (dims.PROVINCE, majority)}
+    pair = (dims.PROVINCE, dims.COMMUNITY)
+    return xr.Dataset(
+        {
+            "community_share": (pair, out[0]),
+            "community_share_low": (pair, out[1]),
+            "community_share_high": (pair, out[2]),
+        },
+        coords=coords,
+    )
+
+
+def _read_estimates(
+    spec: ForecastSpec,
+    provinces: list[str],
+    communities: list[str],
+    prov: dict[str, Any],
+    out: np.ndarray,
+) -> None:
+    """Write the community-shares table's estimates (mid, low, high) into ``out``."""
+    path = spec.resolve(spec.data.community_shares)
+    rows = _table(path, COMMUNITY_SHARES, ("province", "community"), prov, spec.root)
+    for r in rows:
+        if r["province"] == "national":
+            continue
+        _check_known(path, r, "province", provinces, "province")
+        _check_known(path, r, "community", communities, "community")
+        lo, mid, hi = r["share_low"], r["share_mid"], r["share_high"]
+        given = [x for x in (lo, mid, hi) if x is not None]
+        if given != sorted(given):
+            raise DataError(
+                f"community share of {r['community']} in {r['province']}: share_low, share_mid "
+                "and share_high must be in increasing order",
+                file=path,
+                where=f"row {r['_row']}",
+                field="share_mid",
+            )
+        i, c = provinces.index(r["province"]), communities.index(r["community"])
+        out[:, i, c] = [np.nan if x is None else x for x in (mid, lo, hi)]
+
+
+def _check_shares(path: Path, provinces: list[str], shares: np.ndarray, tolerance: float) -> None:
+    """Raise ``DataError`` where a province's community shares add up to more than 1."""
+    sums = np.nansum(shares, axis=1)
     for i, s in enumerate(sums):
-        if s > 1.0 + 1e-6:
+        if s > 1.0 + tolerance:
             raise DataError(
                 f"community shares of {provinces[i]} add up to {s:.3f}, more than 1",
                 file=path,
                 field="share",
             )
-    return xr.DataArray(
-        out,
-        dims=(dims.PROVINCE, dims.COMMUNITY),
-        coords={dims.COMMUNITY: communities, "majority_community": (dims.PROVINCE, majority)},
-    )

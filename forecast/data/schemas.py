@@ -11,6 +11,7 @@ from forecast.data.tables import Column, count, percent, share, slug, text
 
 __all__ = [
     "COMMUNITIES",
+    "COMMUNITY_SHARES",
     "ELECTORATE",
     "MAGNITUDE",
     "NATIONAL",
@@ -69,5 +70,15 @@ COMMUNITIES = (
     Column("community", slug),
     Column("share", share, allow_empty=True),
     Column("label", text, required=False, allow_empty=True),
+    *_META,
+)
+
+# Published estimates of a community's share with their range (low and high may be empty).
+COMMUNITY_SHARES = (
+    Column("province", slug),
+    Column("community", slug),
+    Column("share_low", share, allow_empty=True),
+    Column("share_mid", share, allow_empty=True),
+    Column("share_high", share, allow_empty=True),
     *_META,
 )

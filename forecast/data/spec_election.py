@@ -63,6 +63,12 @@ class DataPaths(StrictSection):
     communities: DataPath | None = Field(
         default=None, description="CSV: province, community, share (gaps allowed)"
     )
+    community_shares: DataPath | None = Field(
+        default=None,
+        description="CSV: province, community, share_low, share_mid, share_high: published "
+        "estimates with their range, which override the communities table's shares; rows of "
+        "province 'national' are the sources' national figures and are not read",
+    )
 
 
 class EvidenceElection(StrictSection):

@@ -17,7 +17,24 @@ class PriorSpec(StrictSection):
     turnout_province_sigma: float = Field(default=0.5, gt=0)
     turnout_election_sigma: float = Field(default=0.5, gt=0)
     share_party_sigma: float = Field(default=1.5, gt=0)
-    share_province_party_sigma: float = Field(default=1.0, gt=0)
+    share_province_party_sigma: float = Field(
+        default=0.5,
+        gt=0,
+        description="prior scale of the province x list effect: what the province's "
+        "communities do not explain of a list's support there",
+    )
+    cross_community_share: float = Field(
+        default=0.03,
+        gt=0,
+        lt=1,
+        description="prior median of a list's appeal to the communities outside its "
+        "community_base, relative to its appeal in its strongest community",
+    )
+    cross_community_sigma: float = Field(
+        default=0.5,
+        gt=0,
+        description="prior scale of how the cross-community share varies between lists (log scale)",
+    )
     turnout_community_sigma: float = Field(default=1.0, gt=0)
     turnout_noise: float = Field(
         default=0.2,

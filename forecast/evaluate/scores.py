@@ -107,6 +107,7 @@ def _seat_scores(seats: xr.DataArray, actual: xr.DataArray, house: int) -> dict[
 
     median = np.quantile(x, 0.5, axis=0, method="inverted_cdf")
     (lo50, hi50), (lo90, hi90) = interval(0.5), interval(0.9)
+    list_crps, list_log = crps(x, y), log_score(x, y, house)
     inside50, inside90 = (lo50 <= y) & (y <= hi50), (lo90 <= y) & (y <= hi90)
     lists = [
         {
@@ -120,6 +121,8 @@ def _seat_scores(seats: xr.DataArray, actual: xr.DataArray, house: int) -> dict[
             "error": float(median[k] - y[k]),
             "inside_50": bool(inside50[k]),
             "inside_90": bool(inside90[k]),
+            "crps": _r(list_crps[k]),
+            "log_score": _r(list_log[k]),
         }
         for k, p in enumerate(parties)
     ]
@@ -132,8 +135,8 @@ def _seat_scores(seats: xr.DataArray, actual: xr.DataArray, house: int) -> dict[
         "coverage_50": _r(inside50.mean()),
         "coverage_90": _r(inside90.mean()),
         "seat_mae": _r(np.abs(median - y).mean()),
-        "log_score": _r(log_score(x, y, house).mean()),
-        "crps": _r(crps(x, y).mean()),
+        "log_score": _r(list_log.mean()),
+        "crps": _r(list_crps.mean()),
         "calibration": calibration,
     }
 

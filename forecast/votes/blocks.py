@@ -16,8 +16,6 @@ from forecast import dims
 from forecast.data.spec import ForecastSpec
 from forecast.data.spec_model import PriorSpec
 from forecast.votes.priors import (
-    BASE_FLOOR,
-    MIXED_CONCENTRATION,
     community_affinity,
     election_effects,
     national_composition,
@@ -34,20 +32,20 @@ __all__ = [
 ]
 
 VOTE_ELECTION = "vote_election"
+NEG = -1.0e3  # logit of a list outside a community's base: exp underflows to exactly 0
 TURNOUT_DATA = "turnout_logit_observed"
 
 
 def community_mix(data: xr.Dataset, spec: ForecastSpec, communities: list[str]):
-    """Add each province's community mix (province, community), latent where it is unknown."""
-    known_mix, mixed = province_composition(data, spec, communities)
-    mix = pt.as_tensor(known_mix)
-    if mixed.any():
-        unknown = pm.Dirichlet(
-            "community_mix_mixed",
-            a=0.5 + MIXED_CONCENTRATION * known_mix[mixed],
-            shape=(int(mixed.sum()), len(communities)),
-        )
-        mix = pt.set_subtensor(mix[np.flatnonzero(mixed)], unknown)
+    """Add each province's community mix (province, community) as an uncertain input.
+
+    Logistic-normal around the published or labelled composition (``province_composition``):
+    smooth where a Dirichlet with small concentrations would pile mass at the simplex's edge,
+    which the sampler cannot follow.
+    """
+    centre, sd = province_composition(data, spec, communities)
+    offset = pm.Normal("community_mix_offset", 0.0, 1.0, dims=(dims.PROVINCE, dims.COMMUNITY))
+    mix = pt.special.softmax(np.log(centre) + sd * offset, axis=-1)
     return pm.Deterministic("community_mix", mix, dims=(dims.PROVINCE, dims.COMMUNITY))
 
 
@@ -86,7 +84,11 @@ def _turnout_eta(spec: ForecastSpec, measured: np.ndarray, communities: list[str
     election_turnout = election_effects("turnout_election", election_sigma, measured, dims.ELECTION)
     # ... provinces differ persistently (security, registration, rurality) ...
     province_sigma = pm.HalfNormal("turnout_province_sigma", pri.turnout_province_sigma)
-    province_turnout = zero_sum_normal("turnout_province_effect", province_sigma, (dims.PROVINCE,))
+    # (non-centred: few provinces have more than one measured turnout, so the data do not pin
+    # each effect down, and a centred effect would funnel with its scale)
+    province_turnout = province_sigma * zero_sum_normal(
+        "turnout_province_offset", 1.0, (dims.PROVINCE,)
+    )
     eta = turnout_mu + election_turnout[:, None] + province_turnout[None, :]
     # ... and a community can abstain or mobilise as a whole (the Sunni Arab boycott of
     # January 2005), moving every province in proportion to how many of its people live there.
@@ -126,7 +128,6 @@ def list_support(
     The target election's is kept as ``share`` (province, party).
     """
     level = _national_level(spec.priors, step_years)
-    province_effect = _province_effect(spec, communities, mix)
     # An election of another kind than the target (provincial councils vs parliament) measures
     # the lists' national standing with an offset of its own: local lists do better in local
     # elections. With one such election the offset is not separable from the swing, so its
@@ -134,9 +135,55 @@ def list_support(
     if other_kind.any() and spec.priors.kind_sigma > 0:
         kind_offset = zero_sum_normal("kind_offset", spec.priors.kind_sigma, (dims.PARTY,))
         level = level + other_kind[:, None] * kind_offset[None, :]
-    support = pt.special.softmax(level[:, None, :] + province_effect[None, :, :], axis=-1)
+    # where each list is strong: through the communities a province holds ...
+    if communities:
+        log_support = pt.log(_community_mixture(spec, level, communities, mix))
+    else:
+        log_support = level[:, None, :]
+    # ... and beyond them, a persistent province x list effect (non-centred, sums to zero) for
+    # what the communities do not explain.
+    pp_sigma = pm.HalfNormal("province_party_sigma", spec.priors.share_province_party_sigma)
+    pp_offset = zero_sum_normal("province_party_offset", 1.0, (dims.PROVINCE, dims.PARTY), 2)
+    support = pt.special.softmax(log_support + (pp_sigma * pp_offset)[None, :, :], axis=-1)
     pm.Deterministic("share", support[-1], dims=(dims.PROVINCE, dims.PARTY))
     return support
+
+
+def _community_mixture(spec: ForecastSpec, level, communities: list[str], mix):
+    """Each province's support as the mixture of its communities' votes (election, province, party).
+
+    Community c's vote goes to the lists whose ``community_base`` includes c, by their level and
+    their base in c relative to c's size; a list outside c's base gets only its cross-community
+    share of c's vote, times its national standing (softmax of the levels). That share is
+    bounded whatever the list's level, which a list dominating a small community must have
+    high: a list gets next to nothing where none of its communities live, and the geography
+    binds. The cross-community share is learned across lists and elections around a prior
+    median (spec: priors.cross_community_share), hierarchical over lists.
+    """
+    pri = spec.priors
+    affinity = community_affinity(spec, communities)  # (community, party)
+    in_base = affinity > 0
+    cross_mu = pm.Normal("cross_share_mu", logit(pri.cross_community_share), 1.0)
+    cross_sigma = pm.HalfNormal("cross_share_sigma", pri.cross_community_sigma)
+    cross_offset = pm.Normal("cross_share_offset", 0.0, 1.0, dims=dims.PARTY)
+    cross = pm.Deterministic(
+        "cross_share", pm.math.invlogit(cross_mu + cross_sigma * cross_offset), dims=dims.PARTY
+    )
+    # the vote of each community among its own lists (election, community, party); a community
+    # no list names as its base gives its whole vote as cross-community votes
+    own = np.where(in_base, np.log(np.where(in_base, affinity, 1.0)), NEG)
+    inside = pt.special.softmax(level[:, None, :] + own[None, :, :], axis=-1)
+    inside = inside * in_base.any(axis=1)[None, :, None]
+    standing = pt.special.softmax(level, axis=-1)  # (election, party)
+    outside = (cross[None, :] * standing)[:, None, :] * (~in_base)[None, :, :]
+    by_community = inside + outside
+    by_community = by_community / pt.sum(by_community, axis=-1, keepdims=True)
+    return pt.einsum("pc,ecj->epj", mix, by_community)
+
+
+def logit(p: float) -> float:
+    """Log-odds of a probability."""
+    return float(np.log(p) - np.log1p(-p))
 
 
 def _national_level(pri: PriorSpec, years: np.ndarray):
@@ -180,26 +227,6 @@ def _walk_matrix(n_steps: int, anchor: int) -> np.ndarray:
     """
     cum = np.tril(np.ones((n_steps + 1, n_steps)), -1)
     return cum - cum[anchor]
-
-
-def _province_effect(spec: ForecastSpec, communities: list[str], mix):
-    """Add where each list is strong; return its province effect (province, party)."""
-    # where each list is strong: through the communities a province holds. A list whose
-    # voters come from community c (spec: community_base) does well where c lives: its
-    # expected support is proportional to sum_c mix[p, c] * base[j, c] / size[c], an
-    # ecological prior whose weight the data estimate ...
-    province_effect = 0.0
-    if communities:
-        base_weight = pm.Normal("community_base_weight", 1.0, 0.5)
-        affinity = community_affinity(spec, communities)  # (community, party)
-        # centred over provinces, so that the weight moves where a list is strong, not its
-        # national level (which the level carries)
-        base = pt.log(pt.dot(mix, affinity) + BASE_FLOOR)
-        province_effect = base_weight * (base - pt.mean(base, axis=0, keepdims=True))
-    # ... and beyond them, a persistent province x list effect (non-centred, sums to zero).
-    pp_sigma = pm.HalfNormal("province_party_sigma", spec.priors.share_province_party_sigma)
-    pp_offset = zero_sum_normal("province_party_offset", 1.0, (dims.PROVINCE, dims.PARTY), 2)
-    return province_effect + pp_sigma * pp_offset
 
 
 def concentration(pri: PriorSpec, kappa_index: np.ndarray, n_past: int):

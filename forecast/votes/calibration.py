@@ -36,7 +36,7 @@ SBC_VARS = (
     "swing_sigma",
     "province_party_sigma",
     "log_kappa_mu",
-    "community_base_weight",
+    "cross_share_mu",
     "share",
     "turnout",
 )

@@ -90,12 +90,17 @@ def national_shares(
     w = w / pt.sum(w, axis=1, keepdims=True)
     national_share = pt.sum(w[:, :, None] * past_share, axis=1)
     # A national result is the sum of its provinces' results, each with the election's
-    # province-level noise: a Dirichlet matched to the variance of that weighted sum has
-    # concentration kappa / sum(w^2) (about 9 kappa for Iraq's 18 governorates; exact when
-    # a list's share is the same everywhere, within a factor 1.5 in variance here). A free
-    # concentration of its own, seen in two national rows, was a funnel for the sampler.
+    # province-level noise. The national Dirichlet's concentration matches the total variance
+    # of that weighted sum over the lists: exact (kappa / sum(w^2), about 9 kappa for 18
+    # provinces) when a list's share is the same everywhere, and still the sum's own variance
+    # when lists are strong in a few provinces only. A free concentration of its own, seen in
+    # two national rows, was a funnel for the sampler.
+    spread = pt.sum(national_share * (1.0 - national_share), axis=-1)
+    province_var = pt.sum(w[:, :, None] ** 2 * past_share * (1.0 - past_share), axis=(1, 2))
     kappa_national = pm.Deterministic(
-        "kappa_national", kappa[: len(past)] / pt.sum(w**2, axis=1), dims="past_election"
+        "kappa_national",
+        (kappa[: len(past)] + 1.0) * spread / province_var - 1.0,
+        dims="past_election",
     )
     return national_share, kappa_national
 

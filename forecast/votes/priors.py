@@ -16,8 +16,6 @@ from forecast import dims
 from forecast.data.spec import ForecastSpec
 
 __all__ = [
-    "BASE_FLOOR",
-    "MIXED_CONCENTRATION",
     "community_affinity",
     "election_effects",
     "national_composition",
@@ -27,13 +25,19 @@ __all__ = [
 ]
 
 # Share of a province's people in the community its qualitative label names (judgement: the
-# labels name communities that dominate), and the concentration of the Dirichlet prior on the
-# mix of a province labelled mixed, centred on the national composition.
-LABEL_SHARE = 0.95
-MIXED_CONCENTRATION = 6.0
-# Floor on a list's community affinity, so a list with no base in a province is unlikely there,
-# not impossible.
-BASE_FLOOR = 0.02
+# labels name communities that dominate), the rest in national proportions.
+LABEL_SHARE = 0.9
+# Uncertainty of a province's community mix, as the scale of a logistic-normal around its centre
+# (judgement): a published estimate without a range, a qualitative label, a province labelled
+# mixed or unlabelled (centred on the national composition). A published range is read as a
+# 90% interval instead.
+NUMERIC_SD, LABEL_SD, MIXED_SD = 0.25, 0.5, 1.0
+# Published estimates of a province are its centre when they cover at least this share of its
+# people (renormalised; a community they leave out is present at a trace); estimates covering
+# less say too little of the rest, and the province's label decides instead (judgement).
+COVERAGE = 0.75
+TRACE_SHARE = 1e-3
+Z90 = 1.6449
 
 
 def national_composition(spec: ForecastSpec, communities: list[str]) -> np.ndarray:
@@ -46,31 +50,44 @@ def national_composition(spec: ForecastSpec, communities: list[str]) -> np.ndarr
 def province_composition(
     data: xr.Dataset, spec: ForecastSpec, communities: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each province's community mix (province, community), and which provinces are mixed.
+    """Each province's community mix as an uncertain input: centre and log-scale sd.
 
-    A published numeric estimate is used as it is (renormalised over the model's communities);
-    a qualitative majority label gives that community ``LABEL_SHARE`` and the rest in national
-    proportions; a province labelled mixed (or unlabelled) gets the national composition (the
-    communities' ``relative_size`` in the spec) as the centre of a weak Dirichlet prior, and its
-    mix is estimated.
+    Returns the centre (province, community; rows sum to 1) and the scale (province,
+    community) of a logistic-normal prior around it. A published numeric estimate is used as
+    it is where it covers ``COVERAGE`` of the people (renormalised over the model's
+    communities; communities it leaves out get a trace), with its published range as a 90%
+    interval where there is one; otherwise a qualitative majority label gives that community
+    ``LABEL_SHARE`` and the rest in national proportions; a province labelled mixed (or
+    unlabelled) is centred on the national composition (the spec's ``relative_size``).
     """
     shares = data["community_share"].sel({dims.COMMUNITY: communities}).values
+    low, high = (
+        data[f"community_share_{k}"].sel({dims.COMMUNITY: communities}).values
+        if f"community_share_{k}" in data
+        else np.full(shares.shape, np.nan)
+        for k in ("low", "high")
+    )
     labels = data["community_share"]["majority_community"].values
     national = national_composition(spec, communities)
-    mix = np.empty((data.sizes[dims.PROVINCE], len(communities)))
-    mixed = np.zeros(mix.shape[0], bool)
+    centre = np.empty((data.sizes[dims.PROVINCE], len(communities)))
+    sd = np.full(centre.shape, MIXED_SD)
     for i, row in enumerate(shares):
-        if np.isfinite(row).any():
-            mix[i] = np.nan_to_num(row) / np.nansum(row)
+        if np.nansum(row) >= COVERAGE:
+            centre[i] = np.maximum(np.nan_to_num(row), TRACE_SHARE) / np.nansum(row)
+            centre[i] /= centre[i].sum()
+            sd[i] = NUMERIC_SD
         elif labels[i] in communities:
             k = communities.index(labels[i])
             rest = np.where(np.arange(len(communities)) == k, 0.0, national)
-            mix[i] = (1.0 - LABEL_SHARE) * rest / rest.sum()
-            mix[i, k] = LABEL_SHARE
+            centre[i] = (1.0 - LABEL_SHARE) * rest / rest.sum()
+            centre[i, k] = LABEL_SHARE
+            sd[i] = LABEL_SD
         else:
-            mix[i] = national
-            mixed[i] = True
-    return mix, mixed
+            centre[i] = national
+    numeric = (np.nansum(shares, axis=1) >= COVERAGE)[:, None]
+    ranged = numeric & np.isfinite(low) & np.isfinite(high) & (low > 0) & (high > low)
+    sd[ranged] = (np.log(high[ranged]) - np.log(low[ranged])) / (2 * Z90)
+    return centre, sd
 
 
 def community_affinity(spec: ForecastSpec, communities: list[str]) -> np.ndarray:
