@@ -465,3 +465,25 @@ def test_carry_forward_falls_back_to_national_totals_where_held(toy_backtest):
     data["voted"].loc[{**past, "province": "south"}] = False  # not held there: nothing to carry
     with pytest.raises(SpecError, match="province 'south'"):
         carry_forward_votes(data, spec)
+
+
+def test_a_district_table_of_some_provinces_beside_the_national_seats_is_read(
+    toy_backtest, tmp_path
+):
+    """A published district table often covers a few provinces: national.csv decides the seats."""
+    spec_path, truth, _, seats = toy_backtest
+    folder = tmp_path / "truth"
+    folder.mkdir()
+    for f in truth.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    lines = (truth / "seats.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "seats.csv").write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    assert read_truth(folder, load_spec(spec_path)).seats.to_series().to_dict() == {
+        k: v for k, v in seats.items() if k in read_truth(truth, load_spec(spec_path)).seats.party
+    }
+    party, n = lines[1].split(",")[1], int(lines[1].split(",")[2])
+    (folder / "seats.csv").write_text(
+        f"{lines[0]}\n{lines[1].replace(f',{n},', f',{seats[party] + 1},')}\n", encoding="utf-8"
+    )
+    with pytest.raises(DataError, match="add up to"):
+        read_truth(folder, load_spec(spec_path))
