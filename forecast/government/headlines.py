@@ -25,6 +25,7 @@ __all__ = [
     "TOP_CORES",
     "core_by_mean_seats",
     "cores_summary",
+    "risk_communities",
     "risk_mechanisms",
     "risk_shares",
     "scenario_mechanisms",
@@ -75,6 +76,22 @@ def cores_summary(table: xr.Dataset, risk: xr.Dataset) -> dict[str, Any]:
         "n_cores": len(p),
         "p_in_government": {str(k): round(float(v), 4) for k, v in p_in.items()},
     }
+
+
+def risk_communities(risk: xr.Dataset) -> dict[str, dict[str, Any]]:
+    """Give each community's risk, its interval, status shares and mechanisms."""
+    out = {}
+    for c in risk[dims.COMMUNITY].values:
+        r = risk.sel({dims.COMMUNITY: c})
+        out[str(c)] = {
+            "p_onset": round(float(r["p_onset"]), 5),
+            "lo90": round(float(r["p_onset_eti"].sel({dims.CI_BOUND: "lower"})), 5),
+            "hi90": round(float(r["p_onset_eti"].sel({dims.CI_BOUND: "upper"})), 5),
+            "p_excluded": round(float(r["p_excluded"]), 4),
+            "p_downgraded": round(float(r["p_downgraded"]), 4),
+            **risk_mechanisms(r),
+        }
+    return out
 
 
 def risk_mechanisms(r: xr.Dataset) -> dict[str, Any]:

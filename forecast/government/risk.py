@@ -247,6 +247,24 @@ def _by_government(
     }
 
 
+def _attrs(spec: ForecastSpec, priors: str, seed: int) -> dict:
+    """Give the RiskTable's attrs: interval kind, horizon, priors, covariates and sources."""
+    return {
+        "sample_dims": [SAMPLE],
+        "ci_kind": "eti",
+        "ci_prob": CI_PROB,
+        "horizon": "one group-year after the government forms",
+        "priors_risk": priors,
+        "log_gdp_per_capita": spec.risk.log_gdp_per_capita or 0.0,
+        "gdp_source": spec.risk.gdp_source,
+        "log_population": spec.risk.log_population or 0.0,
+        "population_source": spec.risk.population_source,
+        "ongoing_source": spec.risk.ongoing_source,
+        "status_labels": list(STATUSES),
+        "risk_seed": seed,
+    }
+
+
 @one_blas_thread
 def assess_risk(
     coalitions: xr.Dataset, seats: xr.Dataset, spec: ForecastSpec, *, seed: int
@@ -304,8 +322,7 @@ def assess_risk(
     coefs = risk_coefficients(spec)
     formed = coalitions["formed"].values
     rng = np.random.default_rng([seed, _RISK_STREAM])
-    n = coalitions.sizes[SAMPLE]
-    beta = {k: rng.normal(c.mean, c.sd, size=(n, 1)) for k, c in coefs.items()}
+    beta = {k: rng.normal(c.mean, c.sd, size=(len(formed), 1)) for k, c in coefs.items()}
     draws = _risk_draws(coalitions, seats, spec, beta)
     risk = draws["risk"]
     any_onset = any_onset_of(risk, draws["values"]["constant"][0] > 0)
@@ -324,22 +341,8 @@ def assess_risk(
             COMMUNITY: spec.community_ids,
             COALITION: coalitions[COALITION].values,
             CI_BOUND: ["lower", "upper"],
-            POWER_STATUS: list(STATUSES),
-            RISK_TERM: list(DRIVERS),
-        },
-        attrs={
-            "sample_dims": [SAMPLE],
-            "ci_kind": "eti",
-            "ci_prob": CI_PROB,
-            "horizon": "one group-year after the government forms",
-            "priors_risk": prior_table(coefs),
-            "log_gdp_per_capita": spec.risk.log_gdp_per_capita or 0.0,
-            "gdp_source": spec.risk.gdp_source,
-            "log_population": spec.risk.log_population or 0.0,
-            "population_source": spec.risk.population_source,
-            "ongoing_source": spec.risk.ongoing_source,
-            "status_labels": list(STATUSES),
-            "risk_seed": seed,
-        },
+        }
+        | {POWER_STATUS: list(STATUSES), RISK_TERM: list(DRIVERS)},
+        attrs=_attrs(spec, prior_table(coefs), seed),
     )
     return check(table, "RiskTable")

@@ -21,7 +21,7 @@ from forecast.errors import StoreError
 from forecast.government.headlines import (
     core_by_mean_seats,
     cores_summary,
-    risk_mechanisms,
+    risk_communities,
     risk_shares,
     scenario_mechanisms,
 )
@@ -191,17 +191,6 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
     """Return a run's headline numbers, as written to ``summary.json`` (schema in the README)."""
     table, risk, power = result.coalitions, result.risk, result.power
     post = result.posterior.attrs
-    communities = {}
-    for c in risk[dims.COMMUNITY].values:
-        r = risk.sel({dims.COMMUNITY: c})
-        communities[str(c)] = {
-            "p_onset": round(float(r["p_onset"]), 5),
-            "lo90": round(float(r["p_onset_eti"].sel({dims.CI_BOUND: "lower"})), 5),
-            "hi90": round(float(r["p_onset_eti"].sel({dims.CI_BOUND: "upper"})), 5),
-            "p_excluded": round(float(r["p_excluded"]), 4),
-            "p_downgraded": round(float(r["p_downgraded"]), 4),
-            **risk_mechanisms(r),
-        }
     return {
         "election": result.spec.election.id,
         "election_name": result.spec.election.name,
@@ -241,7 +230,7 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
                 "lo90": round(float(risk["p_onset_any_eti"].sel({dims.CI_BOUND: "lower"})), 5),
                 "hi90": round(float(risk["p_onset_any_eti"].sel({dims.CI_BOUND: "upper"})), 5),
             },
-            "communities": communities,
+            "communities": risk_communities(risk),
             "drivers": risk_shares(risk),
             "horizon": "one year after government formation (group-year onset; continuation "
             "or escalation for a community already at war)",
