@@ -1,26 +1,64 @@
-"""The electoral law of a spec: district rule, quota and compensatory seats, majority, ties.
+"""The electoral law of a spec: district rule, magnitudes, thresholds, reserved seats, ties.
 
 ``forecast.seats.law`` turns these models into seats; each field says what the law says, with
-its source, so that the law is read from the spec and never from code.
+its source, so that the law is read from the spec and never from code. The parts compose: a
+district rule (a divisor method, or a quota with its rounding and a remainder rule), district
+magnitudes fixed or apportioned by a method, national thresholds (one share, or one by the
+number of parties in a list), quota and compensatory seats. :class:`LawSpec` is a law alone
+with its election's tables, for ``forecast seats`` on an election that is not forecast.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from forecast.data.spec_base import Share, Slug, StrictSection
+from forecast.data.spec_base import DataPath, Share, Slug, StrictSection
 
-__all__ = ["DISTRICT_METHODS", "CompensatorySeats", "DistrictRule", "ElectoralLaw", "QuotaSeats"]
+__all__ = [
+    "DISTRICT_METHODS",
+    "Apportionment",
+    "CompensatorySeats",
+    "DistrictRule",
+    "ElectoralLaw",
+    "LawSpec",
+    "QuotaSeats",
+]
 
-DISTRICT_METHODS = ("hare_lr", "droop_lr", "dhondt", "sainte_lague", "modified_sainte_lague")
+Method = Literal[
+    "hare_lr",
+    "droop_lr",
+    "hagenbach_bischoff_lr",
+    "imperiali_lr",
+    "dhondt",
+    "sainte_lague",
+    "modified_sainte_lague",
+]
+DISTRICT_METHODS: tuple[str, ...] = Method.__args__
+QuotaRounding = Literal["exact", "round", "floor", "ceil"]
+PartyCount = Annotated[int, Field(ge=1, le=1000)]
+
+_METHOD = (
+    "largest remainder with a quota of T valid votes over M seats: hare_lr T / M, droop_lr "
+    "floor(T / (M + 1)) + 1, hagenbach_bischoff_lr T / (M + 1), imperiali_lr T / (M + 2); each "
+    "list gets a seat per full quota and the seats left go by the remainder rule; if the full "
+    "quotas hand out more than M seats (a low quota can), the lists with the smallest "
+    "remainders give one back each, smallest first. Or a divisor method: dhondt, sainte_lague, "
+    "modified_sainte_lague (with first_divisor)"
+)
+_ROUNDING = (
+    "largest-remainder methods other than droop_lr (whose quota is whole by definition): the "
+    "quota as the exact fraction (exact), or rounded to whole votes: to the nearest, halves up "
+    "(round), down (floor) or up (ceil)"
+)
 
 
 class DistrictRule(StrictSection):
     """How the seats of one district are divided among lists."""
 
-    method: Literal["hare_lr", "droop_lr", "dhondt", "sainte_lague", "modified_sainte_lague"]
+    method: Method = Field(description=_METHOD)
+    quota_rounding: QuotaRounding = Field(default="exact", description=_ROUNDING)
     first_divisor: float | None = Field(
         default=None, gt=1.0, lt=3.0, description="only for modified_sainte_lague (e.g. 1.4, 1.7)"
     )
@@ -58,7 +96,53 @@ class DistrictRule(StrictSection):
             raise ValueError(
                 f"remainder and quota_base apply to largest-remainder methods, not {self.method}"
             )
+        _check_rounding(self.method, self.quota_rounding)
         return self
+
+
+def _check_rounding(method: str, rounding: str) -> None:
+    """Refuse a quota rounding for a method without a quota to round."""
+    if rounding != "exact" and (method == "droop_lr" or not method.endswith("_lr")):
+        raise ValueError(
+            f"quota_rounding applies to hare, hagenbach_bischoff and imperiali largest "
+            f"remainder, not {method} (whose quota, if any, is whole by definition)"
+        )
+
+
+class Apportionment(StrictSection):
+    """District magnitudes set by law from a base: the district seats divided among provinces.
+
+    ``from = "votes"`` apportions them after the vote, by each province's valid votes, in every
+    draw; ``from = "population"`` before it, by the population table of the target election.
+    The provinces take the place of lists in the method, without thresholds.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True)
+
+    base: Literal["votes", "population"] = Field(
+        alias="from",
+        description="apportion by each province's valid votes (per draw) or its population "
+        "(population.csv in the target folder: province, population)",
+    )
+    method: Method = Field(default="hare_lr", description="the method, as for a district")
+    quota_rounding: QuotaRounding = Field(default="exact", description=_ROUNDING)
+    first_divisor: float | None = Field(
+        default=None, gt=1.0, lt=3.0, description="only for modified_sainte_lague"
+    )
+
+    @model_validator(mode="after")
+    def _is_a_rule(self) -> Apportionment:
+        _check_rounding(self.method, self.quota_rounding)
+        if (self.method == "modified_sainte_lague") != (self.first_divisor is not None):
+            raise ValueError("first_divisor is needed by, and only by, modified_sainte_lague")
+        return self
+
+    @property
+    def rule(self) -> DistrictRule:
+        """The apportionment as a district rule whose lists are the provinces."""
+        return DistrictRule(
+            method=self.method, quota_rounding=self.quota_rounding, first_divisor=self.first_divisor
+        )
 
 
 class QuotaSeats(StrictSection):
@@ -88,9 +172,21 @@ class ElectoralLaw(StrictSection):
         default=None, description="seats needed to govern; defaults to strictly more than half"
     )
     district: DistrictRule
+    magnitude: Apportionment | None = Field(
+        default=None,
+        description='district magnitudes apportioned by a method, e.g. {from = "votes", '
+        'method = "hare_lr"}; without it they are the target\'s magnitude.csv',
+    )
     national_threshold: Share = Field(
         default=0.0,
         description="share of national valid votes a list needs to win any district seat",
+    )
+    alliance_thresholds: dict[PartyCount, Share] = Field(
+        default_factory=dict,
+        description="national thresholds by the number of parties in a list (its alliance_size "
+        "in the target's parties.csv), each for that size and up: {1 = 0.05, 2 = 0.07, 4 = 0.10} "
+        "asks 5% of one party, 7% of two or three, 10% of four or more; instead of "
+        "national_threshold",
     )
     quota: tuple[QuotaSeats, ...] = ()
     compensatory: CompensatorySeats = CompensatorySeats(seats=0)
@@ -125,9 +221,33 @@ class ElectoralLaw(StrictSection):
                 f"majority {self.majority} must be strictly more than half of house_size "
                 f"{self.house_size} (at least {self.house_size // 2 + 1}) and at most the house"
             )
+        if self.alliance_thresholds and (
+            self.national_threshold or 1 not in self.alliance_thresholds
+        ):
+            raise ValueError(
+                "alliance_thresholds needs the threshold of a single party (key 1) and replaces "
+                "national_threshold (leave it out)"
+            )
         if self.reserved_seats >= self.house_size:
             raise ValueError(
                 f"quota + compensatory seats ({self.reserved_seats}) leave no district seats "
                 f"in a house of {self.house_size}"
             )
         return self
+
+
+class LawSpec(StrictSection):
+    """An electoral law alone with its election's tables: for ``forecast seats`` on a past vote.
+
+    A forecast spec (``models/*.toml``) carries its law; this is the law of an election that is
+    not forecast, e.g. one whose official seats a golden test reproduces. ``target`` is relative
+    to the folder of the spec file.
+    """
+
+    name: str = Field(description="the election whose law this is")
+    target: DataPath = Field(
+        description="folder of the election's tables (magnitude.csv, parties.csv), relative to "
+        "the spec file"
+    )
+    law: ElectoralLaw
+    source: str = Field(default="", description="where the law and its reading come from")

@@ -31,6 +31,7 @@ class _Rule:
     threshold_quotas: float
     remainder: str
     quota_base: str
+    quota_rounding: str = "exact"
 
 
 def allocate_batch(
@@ -194,7 +195,15 @@ def _lift_threshold(
         raise _no_votes(m, int(empty[~voted][0]))
     lift = np.flatnonzero(voted)
     if lift.size:
-        lifted = _Rule(rule.method, rule.first_divisor, 0.0, 0.0, rule.remainder, rule.quota_base)
+        lifted = _Rule(
+            rule.method,
+            rule.first_divisor,
+            0.0,
+            0.0,
+            rule.remainder,
+            rule.quota_base,
+            rule.quota_rounding,
+        )
         seats = np.zeros((sub.shape[1], lift.size), dtype=out.dtype)
         allocate_batch(
             sub[lift],

@@ -63,10 +63,11 @@ def _allocate_block(
             mf,
             total,
             qualifying,
-            quota="hare" if rule.method == "hare_lr" else "droop",
+            quota=LR_METHODS[rule.method],
             remainder=rule.remainder,
             quota_base=rule.quota_base,
             ties=ties,
+            rounding=rule.quota_rounding,
         )
     else:
         seats = _divisor_block(

@@ -26,6 +26,9 @@ from forecast.seats.thresholds import _bar, _limits
 from forecast.seats.ties import _Ties
 
 _LR_REMAINDER = {"largest_remainder": 0, "highest_votes": 1, "vote_share": 2}
+# The k of each quota T / (M + k) (-1: Droop's floor(T / (M + 1)) + 1) and the rounding codes.
+_QUOTA_EXTRA = {"hare": 0.0, "droop": -1.0, "hagenbach_bischoff": 1.0, "imperiali": 2.0}
+_ROUNDING = {"exact": 0, "round": 1, "floor": 2, "ceil": 3}
 _ALL_ALLOWED = np.zeros((0, 0), dtype=bool)
 _compiled_cache: dict[Callable, Callable] = {}
 _compile_lock = threading.RLock()  # dask may call from several threads at once
@@ -104,7 +107,7 @@ def _block_compiled(
     if rule.method in LR_METHODS:
         _compiled("_lr_rows")(
             *common,
-            rule.method == "hare_lr",
+            (_QUOTA_EXTRA[LR_METHODS[rule.method]], _ROUNDING[rule.quota_rounding]),
             _LR_REMAINDER[rule.remainder],
             rule.quota_base == "valid",
             cols,

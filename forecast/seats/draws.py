@@ -2,7 +2,8 @@
 
 :func:`forecast.seats.law.allocate_seats` hands each block of draws to :func:`_allocate_numpy`
 (through ``xr.apply_ufunc``, so dask can call it per chunk); the arrays it returns are the seat
-draws before they are labelled.
+draws before they are labelled. Magnitudes are one per province, or one per draw and province
+when the law apportions them from each draw's votes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from forecast.seats.national import (
     _national_votes,
 )
 from forecast.seats.provinces import allocate_provinces
+from forecast.seats.rows import _at
 from forecast.seats.ties import Lottery
+
+
+def _tie_seed(law: ElectoralLaw, seed: int) -> int | None:
+    """Give the lottery seed of a law and a run's seed, or None when ties go by list order."""
+    if law.tie_rule != "lottery":
+        return None
+    return int(np.random.SeedSequence([law.tie_seed, seed]).generate_state(1)[0])
 
 
 def _allocate_numpy(
@@ -35,6 +44,7 @@ def _allocate_numpy(
     small: type,
     provinces: tuple[str, ...],
     compiled: bool,
+    sizes: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Apply the law to plain arrays: votes (sample, province, party) -> seat arrays.
 
@@ -43,13 +53,13 @@ def _allocate_numpy(
     province (one pass when compiled), then every province's district goes through
     :func:`forecast.seats.provinces.allocate_provinces`. Seats are written party-major, into
     (province, party, sample) and (party, sample) buffers, and returned as transposed views,
-    with the number of districts per sample where only pooled lists had votes.
+    with the number of districts per sample where only pooled lists had votes. ``magnitude``
+    has dims (province,) or (sample, province); ``sizes`` (party,) are the lists' numbers of
+    parties, for thresholds by alliance size.
     """
     n_sample, n_province, n_party = votes.shape
     n_out = len(quota)
-    tie_seed = None
-    if law.tie_rule == "lottery":
-        tie_seed = int(np.random.SeedSequence([law.tie_seed, seed]).generate_state(1)[0])
+    tie_seed = _tie_seed(law, seed)
     district = np.zeros((n_province, n_out, n_sample), dtype=small)
     compensatory = np.zeros((n_out, n_sample), dtype=quota.dtype)
     total = np.zeros((n_out, n_sample), dtype=quota.dtype)
@@ -62,13 +72,14 @@ def _allocate_numpy(
         vt = np.einsum("spn->sp", vc) if valid is None else valid[part]  # (sample, province)
         vt = np.ascontiguousarray(vt, dtype=np.int64 if vt.dtype.kind in "iub" else np.float64)
         rows = sample_index[part]
-        allowed = _allowed(national, vt, pooled, law)
+        allowed = _allowed(national, vt, pooled, law, sizes)
         out = district[:, :n_party, part]
+        mc = m if m.ndim == 1 else m[part]
         _district_seats(
             vc,
             vt,
             rows,
-            m,
+            mc,
             law,
             allowed,
             pooled,
@@ -79,7 +90,7 @@ def _allocate_numpy(
             out=out,
             fallback=fallback[part],
         )
-        won = _seats_won(out, m, total.dtype)
+        won = _seats_won(out, m if m.ndim == 1 else m.max(axis=0, initial=0), total.dtype)
         total[:n_party, part] = won
         if law.compensatory.seats:
             lottery = None if tie_seed is None else Lottery(tie_seed, _COMPENSATORY_STREAM, 0, rows)
@@ -128,32 +139,36 @@ def _district_seats(
 ) -> None:
     """Allocate every province's district of a chunk into ``out`` (province, party, sample).
 
-    ``votes`` (sample, province, party) are the chunk's, ``rows`` their global sample indices.
-    Districts where no list allowed to win has a vote are counted in ``fallback`` (sample,) and
-    allocated by :func:`_pooled_fallback`.
+    ``votes`` (sample, province, party) are the chunk's, ``rows`` their global sample indices,
+    ``m`` the magnitudes, dims (province,) or (sample, province). Districts where no list
+    allowed to win has a vote are counted in ``fallback`` (sample,) and allocated by
+    :func:`_pooled_fallback`.
     """
     lotteries = None
     if tie_seed is not None:
         lotteries = [Lottery(tie_seed, p, 0, rows) for p in range(votes.shape[1])]
-    missing = allocate_provinces(
-        votes,
-        m,
-        law.district,
-        valid=valid,
-        allowed=allowed,
-        lotteries=lotteries,
-        out=out,
-        list_max=list_max,
-        strict=False,
-        compiled=compiled,
-    )
+    if m.ndim == 2:
+        missing = _by_draw(votes, valid, m, law.district, allowed, lotteries, out)
+    else:
+        missing = allocate_provinces(
+            votes,
+            m,
+            law.district,
+            valid=valid,
+            allowed=allowed,
+            lotteries=lotteries,
+            out=out,
+            list_max=list_max,
+            strict=False,
+            compiled=compiled,
+        )
     for p, lost in missing:
         fallback[lost] += 1
         lottery = None if lotteries is None else lotteries[p]
         _pooled_fallback(
             votes[:, p],
             lost,
-            int(m[p]),
+            int(m[p]) if m.ndim == 1 else m[lost, p],
             valid[:, p],
             allowed,
             pooled,
@@ -162,6 +177,41 @@ def _district_seats(
             out[p],
             where=(rows, provinces[p]),
         )
+
+
+def _by_draw(
+    votes: np.ndarray,
+    valid: np.ndarray,
+    m: np.ndarray,
+    rule: DistrictRule,
+    allowed: np.ndarray,
+    lotteries: list[Lottery] | None,
+    out: np.ndarray,
+) -> list[tuple[int, np.ndarray]]:
+    """Allocate every province's district when its magnitude differs from draw to draw.
+
+    Hand-written loop over provinces: the grouped blocks of
+    :func:`~forecast.seats.provinces.allocate_provinces` hold one magnitude per province, so
+    here each province's draws go through :func:`~forecast.seats.batch.allocate_batch` as one
+    vector of rows with a magnitude each. Returns the districts (province, rows) with seats but
+    no votes for any allowed list, left at zero.
+    """
+    ok = allowed if allowed.ndim == 1 else allowed.T  # (party,) or (sample, party)
+    missing = []
+    for p in range(votes.shape[1]):
+        lost = allocate_batch(
+            votes[:, p],
+            m[:, p],
+            rule,
+            valid=valid[:, p],
+            allowed=ok,
+            lottery=None if lotteries is None else lotteries[p],
+            out=out[p],
+            strict=False,
+        )
+        if lost.size:
+            missing.append((p, lost))
+    return missing
 
 
 def _seats_won(out: np.ndarray, m: np.ndarray, kind: type) -> np.ndarray:
@@ -187,7 +237,7 @@ def _seats_won(out: np.ndarray, m: np.ndarray, kind: type) -> np.ndarray:
 def _pooled_fallback(
     votes: np.ndarray,
     lost: np.ndarray,
-    m: int,
+    m: int | np.ndarray,
     valid: np.ndarray,
     allowed: np.ndarray,
     pooled: np.ndarray,
@@ -203,15 +253,16 @@ def _pooled_fallback(
     lists (an aggregate of many small lists) have some: there the pooled lists may win by the
     same district rule, and lists below a national threshold as well if they alone have
     votes. Only a district with seats and no votes at all is an error. ``votes`` has dims
-    (sample, party), ``out`` (party, sample); ``lost`` are the rows to allocate.
+    (sample, party), ``out`` (party, sample); ``lost`` are the rows to allocate, ``m`` their
+    magnitude (one for all, or one each).
     """
     sub = votes[lost]
     none = np.flatnonzero(sub.sum(axis=1) == 0)
     if none.size:
         rows, province = where
         raise ValueError(
-            f"sample {int(rows[lost[none[0]]])}, province '{province}': a district with {m} "
-            f"seats has no votes at all"
+            f"sample {int(rows[lost[none[0]]])}, province '{province}': a district with "
+            f"{_at(m, none[0])} seats has no votes at all"
         )
     wider = allowed | pooled if allowed.ndim == 1 else (allowed[:, lost] | pooled[:, None]).T
     sub_lottery = None if lottery is None else lottery.subset(lost)
@@ -230,7 +281,7 @@ def _pooled_fallback(
         rest = np.zeros((votes.shape[1], still.size), dtype=out.dtype)
         allocate_batch(
             sub[still],
-            m,
+            _at(m, still),
             rule,
             valid=valid[lost[still]],
             out=rest,

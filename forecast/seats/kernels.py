@@ -39,13 +39,14 @@ from typing import Literal
 
 import numpy as np
 
+from forecast.data.spec_law import Method, QuotaRounding
 from forecast.seats.batch import _Rule, allocate_batch
+from forecast.seats.remainders import LR_METHODS
 from forecast.seats.rows import _as_rows
 from forecast.seats.ties import Lottery
 
 __all__ = ["allocate_district", "highest_averages", "largest_remainder"]
 
-Method = Literal["hare_lr", "droop_lr", "dhondt", "sainte_lague", "modified_sainte_lague"]
 Remainder = Literal["largest_remainder", "highest_votes", "vote_share"]
 QuotaBase = Literal["qualifying", "valid"]
 
@@ -63,6 +64,7 @@ def allocate_district(
     threshold_quotas: float = 0.0,
     remainder: Remainder = "largest_remainder",
     quota_base: QuotaBase = "qualifying",
+    quota_rounding: QuotaRounding = "exact",
     valid: np.ndarray | float | None = None,
     allowed: np.ndarray | None = None,
     lottery: Lottery | None = None,
@@ -84,7 +86,7 @@ def allocate_district(
     seats : np.ndarray or int, dims (...)
         District magnitudes; 0 gives no seats.
     method : str
-        ``hare_lr``, ``droop_lr``, ``dhondt``, ``sainte_lague`` or ``modified_sainte_lague``.
+        A method of :class:`forecast.data.spec_law.DistrictRule`, e.g. ``hare_lr``, ``dhondt``.
     first_divisor : float, optional
         First divisor of ``modified_sainte_lague`` on the 1, 3, 5 scale (e.g. 1.4 or 1.7).
     threshold, threshold_quotas : float
@@ -100,6 +102,8 @@ def allocate_district(
         Largest-remainder methods: the quota is computed from the votes of the lists that pass
         the threshold (``qualifying``) or from all valid votes (``valid``, which leaves more
         seats to the remainder rule).
+    quota_rounding : str
+        The quota exact or rounded to whole votes (``round``: halves up, ``floor``, ``ceil``).
     valid : np.ndarray or float, optional, dims (...)
         Valid votes per district, which may include lists not in ``votes``; the denominator of
         thresholds and of a ``valid`` quota. Defaults to the sum over ``votes``.
@@ -125,7 +129,9 @@ def allocate_district(
     if allowed is not None:
         ok = np.broadcast_to(np.asarray(allowed, dtype=bool), np.shape(votes)).reshape(rows.shape)
     out, flat = _zeroed_out(out, np.shape(votes), rows.shape)
-    rule = _Rule(method, first_divisor, threshold, threshold_quotas, remainder, quota_base)
+    rule = _Rule(
+        method, first_divisor, threshold, threshold_quotas, remainder, quota_base, quota_rounding
+    )
     _allocate_chunks(rows, m, rule, total, ok, lottery, flat)
     return out
 
@@ -173,17 +179,19 @@ def largest_remainder(
     votes: np.ndarray,
     seats: np.ndarray | int,
     *,
-    quota: Literal["hare", "droop"] = "hare",
+    quota: Literal["hare", "droop", "hagenbach_bischoff", "imperiali"] = "hare",
+    quota_rounding: QuotaRounding = "exact",
     remainder: Remainder = "largest_remainder",
     quota_base: QuotaBase = "qualifying",
     valid: np.ndarray | float | None = None,
     allowed: np.ndarray | None = None,
     lottery: Lottery | None = None,
 ) -> np.ndarray:
-    """Largest-remainder seats (Hare or Droop quota) without a threshold.
+    """Largest-remainder seats (Hare, Droop, Hagenbach-Bischoff or Imperiali quota), no threshold.
 
-    A thin entry to :func:`allocate_district`; see it for the parameters. The Droop quota is
-    ``floor(T / (M + 1)) + 1``.
+    A thin entry to :func:`allocate_district`; see it for the parameters. The quotas of ``T``
+    votes for ``M`` seats are ``T / M``, ``floor(T / (M + 1)) + 1``, ``T / (M + 1)`` and
+    ``T / (M + 2)``.
 
     Returns
     -------
@@ -192,7 +200,8 @@ def largest_remainder(
     return allocate_district(
         votes,
         seats,
-        method="hare_lr" if quota == "hare" else "droop_lr",
+        method=next(m for m, q in LR_METHODS.items() if q == quota),
+        quota_rounding=quota_rounding,
         remainder=remainder,
         quota_base=quota_base,
         valid=valid,

@@ -1,10 +1,11 @@
 """A whole electoral law as one function from vote draws to seat draws.
 
 The law of a spec (:class:`forecast.data.spec_law.ElectoralLaw`) is composed of small parts: a
-national threshold and compensatory seats (:mod:`forecast.seats.national`), the district rule
-applied in every province (:mod:`forecast.seats.provinces`), reserved quota seats and the
-majority. :func:`allocate_seats` checks the labelled inputs and applies the law to every draw at
-once (:mod:`forecast.seats.draws`), wrapped once in ``xr.apply_ufunc``;
+national threshold and compensatory seats (:mod:`forecast.seats.national`), district magnitudes
+fixed or apportioned (:mod:`forecast.seats.magnitudes`), the district rule applied in every
+province (:mod:`forecast.seats.provinces`), reserved quota seats and the majority.
+:func:`allocate_seats` checks the labelled inputs and applies the law to every draw at once
+(:mod:`forecast.seats.draws`), wrapped once in ``xr.apply_ufunc``;
 :mod:`forecast.seats.command` does the same for one set of actual votes (the ``forecast seats``
 command), which is also how the law is checked against official results.
 """
@@ -19,7 +20,8 @@ import xarray as xr
 from forecast import dims
 from forecast.data.spec_law import ElectoralLaw
 from forecast.seats.compiled import compiled_available
-from forecast.seats.draws import _allocate_numpy
+from forecast.seats.draws import _allocate_numpy, _tie_seed
+from forecast.seats.magnitudes import apportion_magnitudes
 from forecast.seats.national import _allowed, _national
 
 __all__ = ["allocate_seats"]
@@ -27,98 +29,159 @@ __all__ = ["allocate_seats"]
 
 def allocate_seats(
     votes: xr.DataArray,
-    magnitude: xr.DataArray,
+    magnitude: xr.DataArray | None,
     law: ElectoralLaw,
     *,
     valid_votes: xr.DataArray | None = None,
+    alliance_size: xr.DataArray | None = None,
+    population: xr.DataArray | None = None,
     seed: int = 0,
     chunk: int = 16384,
     engine: Literal["auto", "numpy", "compiled"] = "auto",
 ) -> xr.Dataset:
     """Seats of every list in every draw under a whole electoral law.
 
-    Per draw: lists below the national threshold are set aside; each province's seats go by the
-    district rule (thresholds on the province's valid votes); reserved quota seats go to their
-    quota lists; compensatory seats go by the national votes of the eligible lists. Lists named
-    in ``law.pooled`` (such as ``other``, the sum of many small lists) count towards valid votes
-    and thresholds but win no seat, except in a district where no list allowed to win has a
-    single vote: there the pooled lists (and lists below the national threshold, should they
-    alone have votes) compete by the same district rule, so that one extreme draw cannot stop
-    a forecast. Such (sample, province) cells are counted in ``attrs["n_pooled_fallback"]``.
+    Per draw: lists below the national threshold are set aside; the district seats are divided
+    among provinces if the law apportions them; each province's seats go by the district rule
+    (thresholds on its valid votes); quota seats go to their lists; compensatory seats by the
+    national votes of the eligible lists. Lists in ``law.pooled`` (such as ``other``, many small
+    lists) count towards valid votes and thresholds but win no seat, except in a district where
+    no list allowed to win has a vote: there the pooled lists (and lists below the national
+    threshold, should they alone have votes) compete by the district rule, so that one extreme
+    draw cannot stop a forecast; such cells are counted in ``attrs["n_pooled_fallback"]``.
 
     Parameters
     ----------
     votes : xr.DataArray, dims (sample, province, party)
         Votes per list, whole numbers >= 0.
-    magnitude : xr.DataArray, dims (province,)
-        Seats of each province's district.
+    magnitude : xr.DataArray or None, dims (province,)
+        Seats of each province's district; None when the law apportions them.
     law : ElectoralLaw
-        The law (``spec.law``).
+        The law, ``spec.law``.
     valid_votes : xr.DataArray, optional, dims (sample, province)
         Valid votes per province when they include lists not in ``votes``; at least the sum
         of ``votes`` over ``party`` (not re-checked here). Defaults to that sum.
-    seed : int
-        Combined with ``law.tie_seed`` for the tie lottery.
-    chunk : int
-        Draws per batch; bounds the working memory.
+    alliance_size, population : xr.DataArray, optional, dims (party,) and (province,)
+        Parties in each list, for ``law.alliance_thresholds``; each province's population,
+        for magnitudes apportioned by population.
+    seed, chunk : int
+        Combined with ``law.tie_seed`` for the tie lottery; draws per batch (bounds memory).
     engine : str
-        ``numpy``: the NumPy kernels only (the reference). ``compiled``: district and
-        compensatory seats and national sums through numba-compiled kernels, with ties and
-        districts without a qualifying list through the NumPy kernels (the same seats,
-        faster). ``auto``: compiled when numba is installed and there are at least ``chunk``
-        draws (below that, compiling would cost more than it saves).
+        ``numpy``: the NumPy kernels only (the reference). ``compiled``: numba-compiled
+        kernels, with ties and districts without a qualifying list through the NumPy kernels
+        (the same seats, faster). ``auto``: compiled when numba is installed and there are at
+        least ``chunk`` draws (below that, compiling would cost more than it saves).
 
     Returns
     -------
     xr.Dataset
-        ``SeatDraws``: ``district_seats`` (sample, province, party) in the smallest integer
-        type that holds a district's seats (int8 up to 127), ``quota_seats``,
-        ``compensatory_seats`` and ``seats`` (int16, or int64 for a house of 32,768 seats or
-        more), dims (sample, party). ``party`` is the input lists followed by the quota lists.
-        Attrs ``sample_dims``, ``house_size``, ``majority``, ``n_pooled_fallback``.
+        ``SeatDraws``: ``district_seats`` (sample, province, party; int8 up to 127 seats a
+        district), ``quota_seats``, ``compensatory_seats`` and ``seats`` (sample, party; int16,
+        or int64 for 32,768 seats or more), ``party`` the input lists then the quota lists;
+        ``magnitude`` (sample, province) when apportioned from votes. Attrs ``sample_dims``,
+        ``house_size``, ``majority``, ``n_pooled_fallback``.
 
     Raises
     ------
     ValueError
-        If the magnitudes and reserved seats do not add up to the house size, the provinces of
-        ``votes`` and ``magnitude`` differ, a quota list also has votes, a district with seats
-        has no votes at all in some draw, or (a bug) a draw's seats do not add up to the house
-        size.
+        If the magnitudes and reserved seats miss the house size, the provinces of ``votes``
+        and ``magnitude`` differ, magnitudes are given that the law apportions (or missing), a
+        quota list has votes, a list lacks an alliance size the law needs, a district with
+        seats has no votes at all, or (a bug) a draw's seats miss the house size.
 
     Examples
     --------
     >>> import numpy as np, xarray as xr
     >>> from forecast.data.spec_law import ElectoralLaw, DistrictRule
     >>> law = ElectoralLaw(house_size=5, district=DistrictRule(method="dhondt"))
-    >>> votes = xr.DataArray(
-    ...     np.array([[[60, 40], [10, 90]]]), dims=("sample", "province", "party"),
-    ...     coords={"party": ["a", "b"], "province": ["n", "s"]},
-    ... )
+    >>> coords = {"party": ["a", "b"], "province": ["n", "s"]}
+    >>> votes = xr.DataArray([[[60, 40], [10, 90]]], dims=("sample", "province", "party"),
+    ...                      coords=coords)
     >>> magnitude = xr.DataArray([3, 2], dims="province", coords={"province": ["n", "s"]})
     >>> allocate_seats(votes, magnitude, law)["seats"].values.tolist()
     [[2, 3]]
     """
     votes, magnitude, valid_votes = _check_inputs(votes, magnitude, valid_votes, law)
+    magnitude = _magnitudes(votes, magnitude, valid_votes, law, population=population, seed=seed)
+    sizes = None if alliance_size is None else _sizes(alliance_size, votes)
     compiled = _use_compiled(engine, votes.sizes[dims.SAMPLE] >= chunk)
-    ds = _apply_law(votes, magnitude, valid_votes, law, seed=seed, chunk=chunk, compiled=compiled)
-    return dims.check(ds, "SeatDraws")
+    kwargs = {"seed": seed, "chunk": chunk, "compiled": compiled, "sizes": sizes}
+    return dims.check(_apply_law(votes, magnitude, valid_votes, law, **kwargs), "SeatDraws")
+
+
+def _magnitudes(
+    votes: xr.DataArray,
+    magnitude: xr.DataArray | None,
+    valid_votes: xr.DataArray | None,
+    law: ElectoralLaw,
+    *,
+    population: xr.DataArray | None,
+    seed: int,
+) -> xr.DataArray:
+    """Give the law's magnitudes: as given or apportioned, dims (province,) or (sample, province).
+
+    By population once (dims (province,)); by votes in every draw, through ``apply_ufunc`` so
+    that dask-backed votes stay lazy.
+    """
+    rule, provinces = law.magnitude, votes[dims.PROVINCE]
+    if rule is None:
+        return magnitude
+    seats, tie_seed = law.house_size - law.reserved_seats, _tie_seed(law, seed)
+    if rule.base == "population":
+        if population is None:
+            raise ValueError("law.magnitude apportions by population: pass population")
+        base = population.reindex({dims.PROVINCE: provinces.values})
+        if base.isnull().any():
+            raise ValueError("population: a province of the votes has no population")
+        m = apportion_magnitudes(base.values[None, :], seats, rule.rule, tie_seed=tie_seed)
+        return xr.DataArray(m[0], dims=dims.PROVINCE, coords={dims.PROVINCE: provinces})
+    base = votes.sum(dims.PARTY) if valid_votes is None else valid_votes
+    rows = xr.DataArray(np.arange(votes.sizes[dims.SAMPLE]), dims=dims.SAMPLE)
+    return xr.apply_ufunc(
+        lambda b, r: apportion_magnitudes(b, seats, rule.rule, tie_seed=tie_seed, rows=r),
+        base.transpose(dims.SAMPLE, dims.PROVINCE),
+        rows,
+        input_core_dims=[[dims.PROVINCE], []],
+        output_core_dims=[[dims.PROVINCE]],
+        dask="parallelized",
+        output_dtypes=[np.int64],
+    )
+
+
+def _sizes(alliance_size: xr.DataArray, votes: xr.DataArray) -> np.ndarray:
+    """Each list's number of parties in the order of the votes' lists, dims (party,)."""
+    parties = [str(p) for p in votes[dims.PARTY].values]
+    missing = sorted(set(parties) - {str(p) for p in alliance_size[dims.PARTY].values})
+    if missing:
+        raise ValueError(f"alliance_size: no size for the lists {missing}")
+    sizes = alliance_size.reindex({dims.PARTY: parties}).values
+    if not np.all(sizes == np.round(sizes)) or sizes.min(initial=1) < 1:
+        raise ValueError("alliance_size: each list's number of parties is a whole number >= 1")
+    return sizes.astype(np.int64)
 
 
 def _check_inputs(
     votes: xr.DataArray,
-    magnitude: xr.DataArray,
+    magnitude: xr.DataArray | None,
     valid_votes: xr.DataArray | None,
     law: ElectoralLaw,
-) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray | None]:
+) -> tuple[xr.DataArray, xr.DataArray | None, xr.DataArray | None]:
     """Check the votes, magnitudes and quota seats; return the inputs in the votes' order.
 
     Votes come as (sample, province, party), magnitudes and valid votes in the votes' order of
-    provinces.
+    provinces; magnitudes stay None when the law apportions them.
     """
     votes = _check_votes(votes)
     provinces = [str(p) for p in votes[dims.PROVINCE].values]
     parties = [str(p) for p in votes[dims.PARTY].values]
-    magnitude = _check_magnitude(magnitude, provinces, law)
+    if (magnitude is None) != (law.magnitude is not None):
+        raise ValueError(
+            "law.magnitude apportions the district seats: pass magnitude=None"
+            if law.magnitude is not None
+            else "magnitude is missing: the law has fixed district magnitudes"
+        )
+    if magnitude is not None:
+        magnitude = _check_magnitude(magnitude, provinces, law)
     quota_parties = list(dict.fromkeys(q.party for q in law.quota))
     clash = sorted(set(quota_parties) & set(parties))
     if clash:
@@ -153,10 +216,12 @@ def _apply_law(
     seed: int,
     chunk: int,
     compiled: bool,
+    sizes: np.ndarray | None = None,
 ) -> xr.Dataset:
     """Apply the law to checked inputs in one ``xr.apply_ufunc``; return the seat draws.
 
     Dask-backed votes give dask-backed seats, allocated chunk by chunk when computed.
+    ``magnitude`` has dims (province,) or, apportioned from votes, (sample, province).
     """
     provinces = [str(p) for p in votes[dims.PROVINCE].values]
     parties = [str(p) for p in votes[dims.PARTY].values]
@@ -164,7 +229,9 @@ def _apply_law(
     pooled = np.isin(parties, list(law.pooled))
     sample_index = xr.DataArray(np.arange(votes.sizes[dims.SAMPLE]), dims=dims.SAMPLE)
     # district seats in the smallest integer type that holds them: the largest array returned
-    small = np.int8 if int(magnitude.max()) <= np.iinfo(np.int8).max else np.int16
+    by_draw = dims.SAMPLE in magnitude.dims
+    top = law.house_size - law.reserved_seats if by_draw else int(magnitude.max())
+    small = np.int8 if top <= np.iinfo(np.int8).max else np.int16
     inputs = [votes, magnitude, sample_index]
     core_dims = [[dims.PROVINCE, dims.PARTY], [dims.PROVINCE], []]
     if valid_votes is not None:
@@ -185,6 +252,7 @@ def _apply_law(
             "small": small,
             "provinces": tuple(provinces),
             "compiled": compiled,
+            "sizes": sizes,
         },
         dask="parallelized",
         output_dtypes=[small, quota.dtype, quota.dtype, quota.dtype, np.int16],
@@ -198,12 +266,14 @@ def _apply_law(
             "seats": seats,
         }
     ).assign_coords({dims.PARTY: parties + quota_parties})
+    if by_draw:  # the magnitudes the law gave each draw
+        ds["magnitude"] = magnitude.astype(small)
     ds = ds.transpose(dims.SAMPLE, dims.PROVINCE, dims.PARTY)
     ds.attrs = {
         "sample_dims": [dims.SAMPLE],
         "house_size": law.house_size,
         "majority": law.majority_seats,
-        "n_pooled_fallback": _count(fallback, votes, magnitude, valid_votes, law, pooled),
+        "n_pooled_fallback": _count(fallback, votes, magnitude, valid_votes, law, pooled, sizes),
     }
     return ds
 
@@ -229,6 +299,7 @@ def _count(
     valid_votes: xr.DataArray | None,
     law: ElectoralLaw,
     pooled: np.ndarray,
+    sizes: np.ndarray | None,
 ) -> int:
     """Count the cells that needed the pooled-list fallback.
 
@@ -244,7 +315,7 @@ def _count(
         *inputs,
         input_core_dims=core,
         output_core_dims=[[dims.PROVINCE]],
-        kwargs={"law": law, "pooled": pooled},
+        kwargs={"law": law, "pooled": pooled, "sizes": sizes},
         dask="parallelized",
         output_dtypes=[bool],
     )
@@ -258,13 +329,14 @@ def _fallback_cells(
     *,
     law: ElectoralLaw,
     pooled: np.ndarray,
+    sizes: np.ndarray | None,
 ) -> np.ndarray:
     """(sample, province) cells with seats but no vote for any list allowed to win."""
     national = _national(votes, votes.max(axis=0))
     vt = (votes.sum(axis=2) if valid is None else valid).astype(np.float64)
-    allowed = _allowed(national, vt, pooled, law)
+    allowed = _allowed(national, vt, pooled, law, sizes)
     allowed = allowed[None, None, :] if allowed.ndim == 1 else allowed.T[:, None, :]
-    return ~((votes > 0) & allowed).any(axis=2) & (magnitude > 0)[None, :]
+    return ~((votes > 0) & allowed).any(axis=2) & (magnitude > 0)
 
 
 def _check_votes(votes: xr.DataArray) -> xr.DataArray:

@@ -55,42 +55,34 @@ def _qualify_rows(
     votes, qualifying lists, seats to hand out)`` per row; rows with seats but no qualifying
     list get ``status`` 2.
     """
-    k, n_rows = block.shape
+    k, width = block.shape
     runs = where.shape[0]
-    width = n_rows // runs
+    run_width = width // runs
     share_a, share_b, quotas_a, quotas_b = limits
-    bar = np.empty(n_rows)
-    mr = np.empty(n_rows)
-    vr = np.empty(n_rows)
+    bar = np.empty(width)
+    mr = np.empty(width)
+    vr = np.empty(width)
     for run in range(runs):
         d = where[run]
-        for t in range(width):
-            r = run * width + t
+        for t in range(run_width):
+            r = run * run_width + t
             total = np.float64(valid[first + t, d])
             mr[r] = m[d]
             vr[r] = total
-            # fewest votes to qualify, as _bar computes it
-            if share_a == 0.0 and quotas_a == 1.0 and quotas_b == 1.0:
-                bar[r] = max(np.ceil(total / max(m[d], 1.0)), 1.0)
-            else:
-                lowest = 1.0
-                if share_a > 0.0:
-                    lowest = max(lowest, np.ceil(total * share_a / share_b))
-                if quotas_a > 0.0:
-                    lowest = max(lowest, np.ceil(total * quotas_a / max(m[d] * quotas_b, 1.0)))
-                bar[r] = lowest
-    width = n_rows
+            # fewest votes to qualify, as _bar computes it (the same floats: a / b = 1 / 1 is exact)
+            lowest = 1.0
+            if share_a > 0.0:
+                lowest = max(lowest, np.ceil(total * share_a / share_b))
+            if quotas_a > 0.0:
+                lowest = max(lowest, np.ceil(total * quotas_a / max(m[d] * quotas_b, 1.0)))
+            bar[r] = lowest
     qual = np.zeros(width)
     count = np.zeros(width)
-    if allowed.shape[0] > 0:
-        for j in range(k):
-            for r in range(width):
-                if not allowed[j, r]:
-                    block[j, r] = 0.0
+    masked = allowed.shape[0] > 0
     for j in range(k):
         for r in range(width):
             v = block[j, r]
-            ok = v >= bar[r]
+            ok = v >= bar[r] and (not masked or allowed[j, r])
             block[j, r] = v if ok else 0.0
             qual[r] += v if ok else 0.0
             count[r] += 1.0 if ok else 0.0
@@ -110,7 +102,7 @@ def _lr_rows(
     m: np.ndarray,
     limits: tuple[float, float, float, float],
     allowed: np.ndarray,
-    hare: bool,
+    quota: tuple[float, int],
     remainder: int,
     base_valid: bool,
     cols: np.ndarray,
@@ -123,11 +115,12 @@ def _lr_rows(
     its rows are runs of equal width, run ``j`` from district ``where[j]``, whose seats are
     ``m[where[j]]`` and valid votes ``valid[first:, where[j]]``; ``limits`` the thresholds of
     :func:`forecast.seats.thresholds._limits`; ``allowed`` (list, row) bool, or (0, 0) for all;
-    ``hare``, ``base_valid`` flags and ``remainder`` a code of ``_LR_REMAINDER``, as in
-    :func:`forecast.seats.remainders._lr_block`. Writes the seats of settled rows into ``out``
-    (district, party, row) for the lists ``cols`` (list, run; -1 none), and ``status`` (row,):
-    0 settled, 1 a possible tie at the cut (left to the NumPy path, which settles it exactly by
-    the tie rule), 2 no qualifying list.
+    ``quota`` the k of T / (M + k) (-1: Droop) and a rounding code, ``base_valid`` a flag and
+    ``remainder`` a code of ``_LR_REMAINDER``, as in :func:`~forecast.seats.remainders._quota`
+    and :func:`~forecast.seats.remainders._lr_block`. Writes the seats of settled rows into
+    ``out`` (district, party, row) for the lists ``cols`` (list, run; -1 none), and ``status``:
+    0 settled, 1 a possible tie at the cut or more full quotas than seats (left to the NumPy
+    path, which settles it exactly by the tie rule), 2 no qualifying list.
     """
     k, width = block.shape
     mr, vr, qual, count, share = _qualify_rows(
@@ -136,7 +129,7 @@ def _lr_rows(
     seats = np.zeros((k, width))
     frac = np.empty((k, width), dtype=np.float32)
     num, den, scale, rounds = _lr_quotas(
-        block, vr, qual, count, share, hare, remainder, base_valid, seats, frac
+        block, vr, qual, count, share, quota, remainder, base_valid, seats, frac, status
     )
     chosen = _lr_remainders(block, frac, num, den, scale, share, remainder, status)
     for j in range(k):
@@ -152,11 +145,12 @@ def _lr_quotas(
     qual: np.ndarray,
     count: np.ndarray,
     share: np.ndarray,
-    hare: bool,
+    quota: tuple[float, int],
     remainder: int,
     base_valid: bool,
     seats: np.ndarray,
     frac: np.ndarray,
+    status: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Give each qualifying list its full quotas, then full rounds; return the last quota.
 
@@ -164,7 +158,8 @@ def _lr_quotas(
     each list's remainder as a float32 fraction of the quota into ``frac`` (-1 for lists that
     do not qualify). Returns ``(num, den, scale, rounds)``: the quota is ``den / num`` votes,
     ``scale`` is ``num / den`` nudged up as in :func:`forecast.seats.remainders._lr_block`,
-    and ``rounds`` the seats every qualifying list got in the full rounds.
+    and ``rounds`` the seats every qualifying list got in the full rounds; ``status`` 1 marks
+    the rows whose full quotas exceed their seats.
     """
     k, width = block.shape
     num = np.empty(width)
@@ -173,18 +168,22 @@ def _lr_quotas(
     used = np.empty(width)
     # vote_share: full quotas first, then the seats left go by Hare among the qualifying lists
     stages = 2 if remainder == 2 else 1
-    stage_hare, stage_valid = hare, base_valid
+    extra, rounding = quota
+    stage_valid = base_valid
     for stage in range(stages):
         if stage == 1:
-            stage_hare, stage_valid = True, False
+            extra, rounding, stage_valid = 0.0, 0, False
         for r in range(width):
             total = vr[r] if stage_valid else qual[r]
-            if stage_hare:
-                num[r] = share[r]
-                den[r] = total
-            else:
-                num[r] = 1.0
-                den[r] = np.floor(total / (share[r] + 1.0)) + 1.0
+            if extra < 0.0:  # Droop: floor(T / (M + 1)) + 1
+                num[r], den[r] = 1.0, np.floor(total / (share[r] + 1.0)) + 1.0
+            elif rounding == 0:  # exact: T / (M + k)
+                num[r], den[r] = share[r] + extra, total
+            else:  # rounded to whole votes (halves up, down, up), at least one vote
+                d = max(share[r] + extra, 1.0)
+                q = np.floor((2.0 * total + d) / (2.0 * d)) if rounding == 1 else total / d
+                q = np.floor(q) if rounding == 2 else (np.ceil(q) if rounding == 3 else q)
+                num[r], den[r] = 1.0, max(q, 1.0)
             scale[r] = num[r] * (1.0 + 2.0**-44) / max(den[r], 1.0)
             used[r] = 0.0
         last = stage == stages - 1
@@ -198,10 +197,13 @@ def _lr_quotas(
                     frac[j, r] = np.float32(x - q) if block[j, r] > 0.0 else np.float32(-1.0)
         for r in range(width):
             share[r] -= used[r]
+            if share[r] < 0.0:  # too many full quotas: the NumPy path gives seats back
+                status[r] = 1
+                share[r] = 0.0
     # The seats still left: round by round to every qualifying list (except under Hare among
     # the qualifying lists, which never needs a round); the rest go one each by key.
     rounds = np.zeros(width)
-    if not (stage_hare and not stage_valid and remainder != 1):
+    if not (extra == 0.0 and rounding == 0 and not stage_valid and remainder != 1):
         for r in range(width):
             if count[r] > 0.0:
                 rounds[r] = np.floor(share[r] / count[r])

@@ -1,12 +1,15 @@
 """The national tier of a law: national votes, the national threshold and compensatory seats.
 
 Per draw the lists' votes are summed over provinces; lists below the national threshold (a
-share of the national valid votes) win no district seat, and the compensatory seats go by the
-national votes of the lists eligible for them. The sums run in one compiled pass over the votes
-when the compiled path is used.
+share of the national valid votes, one for all lists or one by the number of parties in a
+list) win no district seat, and the compensatory seats go by the national votes of the lists
+eligible for them. The sums run in one compiled pass over the votes when the compiled path is
+used.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -16,7 +19,7 @@ from forecast.seats.compiled import _jit
 from forecast.seats.thresholds import passes_threshold
 from forecast.seats.ties import Lottery
 
-__all__ = ["national_and_max"]
+__all__ = ["alliance_shares", "national_and_max"]
 
 # Lottery streams: one per province (0 .. P-1) and this one for the compensatory seats.
 _COMPENSATORY_STREAM = 1_000_001
@@ -90,20 +93,57 @@ def _national(votes: np.ndarray, list_max: np.ndarray) -> np.ndarray:
 
 
 def _allowed(
-    national: np.ndarray, valid: np.ndarray, pooled: np.ndarray, law: ElectoralLaw
+    national: np.ndarray,
+    valid: np.ndarray,
+    pooled: np.ndarray,
+    law: ElectoralLaw,
+    sizes: np.ndarray | None = None,
 ) -> np.ndarray:
     """Find the lists allowed to win district seats: not pooled, above any national threshold.
 
-    ``national`` has dims (sample, party), ``valid`` (sample, province); the result has dims
-    (party,), or (party, sample) with a national threshold.
+    ``national`` has dims (sample, party), ``valid`` (sample, province), ``sizes`` (party,) the
+    lists' numbers of parties (for ``law.alliance_thresholds``); the result has dims (party,),
+    or (party, sample) with a national threshold.
     """
     allowed = ~pooled
-    if law.national_threshold:
+    if law.alliance_thresholds:
+        shares = alliance_shares(law.alliance_thresholds, sizes)
+        passing = np.empty(national.shape, dtype=bool)
+        for share in np.unique(shares):  # lists of one threshold together: a few passes
+            cols = shares == share
+            passing[:, cols] = passes_threshold(
+                national[:, cols], 1, valid=valid.sum(axis=1), share=float(share)
+            )
+        allowed = allowed[:, None] & passing.T
+    elif law.national_threshold:
         passing = passes_threshold(
             national, 1, valid=valid.sum(axis=1), share=law.national_threshold
         )
         allowed = allowed[:, None] & passing.T
     return allowed
+
+
+def alliance_shares(thresholds: Mapping[int, float], sizes: np.ndarray | None) -> np.ndarray:
+    """Each list's national threshold by its number of parties, dims (party,).
+
+    A list of ``k`` parties needs the threshold of the largest size in ``thresholds`` that is
+    at most ``k`` (which holds size 1).
+
+    Raises
+    ------
+    ValueError
+        If ``sizes`` is missing or holds a size below 1.
+    """
+    if sizes is None:
+        raise ValueError(
+            "law.alliance_thresholds needs each list's number of parties (alliance_size)"
+        )
+    sizes = np.asarray(sizes)
+    if sizes.size and sizes.min() < 1:
+        raise ValueError(f"alliance sizes must be at least 1, got {sizes.min()}")
+    keys = np.array(sorted(thresholds))
+    values = np.array([thresholds[k] for k in keys])
+    return values[np.searchsorted(keys, sizes, side="right") - 1]
 
 
 def _compensatory_seats(

@@ -1,10 +1,13 @@
-"""Quota methods: largest remainder with a Hare or Droop quota, over a block.
+"""Quota methods: largest remainder with a Hare, Droop, Hagenbach-Bischoff or Imperiali quota.
 
-Each list first gets its full quotas, ``floor(v * M / T)`` (Hare) or ``floor(v / D)`` with the
-Droop quota ``D``; the seats left go by the remainder rule: the largest remainders, the most
-votes, or the votes again (Hare among the qualifying lists). The best lists of a row are chosen
-by a weak rank without sorting; only rows with a near-tie at the cut are settled exactly, by
-the tie rule.
+Each list first gets its full quotas, ``floor(v * M / T)`` (Hare), ``floor(v * (M + 1) / T)``
+(Hagenbach-Bischoff), ``floor(v * (M + 2) / T)`` (Imperiali) or ``floor(v / q)`` with a whole
+quota ``q`` (Droop's, or one of the others rounded to whole votes); the seats left go by the
+remainder rule: the largest remainders, the most votes, or the votes again (Hare among the
+qualifying lists). A quota below ``T / M`` can hand out more than ``M`` full quotas: the lists
+with the smallest remainders then give one back each (:func:`_give_back`). The best lists of a
+row are chosen by a weak rank without sorting; only rows with a near-tie at the cut are
+settled exactly, by the tie rule.
 """
 
 from __future__ import annotations
@@ -16,7 +19,69 @@ import numpy as np
 from forecast.seats.rows import _ONE, _TIE, _UP, _at
 from forecast.seats.ties import _Ties
 
-LR_METHODS = ("hare_lr", "droop_lr")
+# Each largest-remainder method's quota, and the seats added to M in its denominator T / (M + k).
+LR_METHODS = {
+    "hare_lr": "hare",
+    "droop_lr": "droop",
+    "hagenbach_bischoff_lr": "hagenbach_bischoff",
+    "imperiali_lr": "imperiali",
+}
+_EXTRA_SEATS = {"hare": 0, "hagenbach_bischoff": 1, "imperiali": 2}
+
+
+def _quota(
+    quota: str, rounding: str, m: np.ndarray | float, total: np.ndarray
+) -> tuple[np.ndarray | float, np.ndarray]:
+    """Give the quota as ``(num, den)``: ``den / num`` votes, whole numbers, dims (row,) or none.
+
+    An exact quota ``T / (M + k)`` is ``num = M + k, den = T``; a whole one (Droop's, or a
+    rounded one) is ``num = 1``. Rounding is exact: ``T / d`` of whole numbers is a correctly
+    rounded float, at least ``1 / (2 d)`` from a half or whole number unless it is one. A
+    rounded quota is at least one vote.
+    """
+    if quota == "hare" and rounding == "exact":  # seats floor(v M / T), remainder v M - seats T
+        return m, total
+    if quota == "droop":  # seats floor(v / D) with the Droop quota D, remainder v - seats D
+        return _ONE, np.floor(total / (m + 1)) + 1
+    d = m + _EXTRA_SEATS[quota]
+    if rounding == "exact":
+        return d, total
+    d = np.fmax(d, _ONE)
+    if rounding == "round":  # halves up: floor(T / d + 1/2)
+        q = np.floor((2 * total + d) / (2 * d))
+    else:
+        q = (np.floor if rounding == "floor" else np.ceil)(total / d)
+    return _ONE, np.fmax(q, _ONE)
+
+
+def _give_back(
+    ve: np.ndarray,
+    seats: np.ndarray,
+    left: np.ndarray,
+    num: np.ndarray | float,
+    den: np.ndarray,
+    ties: _Ties,
+) -> None:
+    """Take back the full quotas beyond the magnitude (rows with ``left < 0``), in place.
+
+    One seat at a time goes back from the list with the smallest remainder ``v num - seats den``
+    among those holding a seat (as votelib's ``on_overaward="subtract"``); of lists tied for it,
+    the one the tie rule puts last gives it back. Hand-written: only a low quota (Imperiali,
+    Hagenbach-Bischoff, a rounded-down one) hands out too many, by a seat or two, so the loop
+    runs over those few rows and steps only.
+    """
+    rows = np.flatnonzero(left < 0)
+    for step in range(int(-left[rows].min(initial=0))):
+        rows = rows[left[rows] < -step]
+        held = seats[:, rows]
+        rest = ve[:, rows] * _at(num, rows) - held * _at(den, rows)
+        rest = np.where(held > 0, rest, np.inf)
+        last = rest == rest.min(axis=0)
+        several = np.flatnonzero(last.sum(axis=0) > 1)
+        if several.size:  # the tie rule: the lowest priority among the tied gives back
+            prio = np.where(last[:, several], ties.priority(rows[several]).T, -1)
+            last[:, several] = np.arange(len(last))[:, None] == prio.argmax(axis=0)
+        seats[:, rows] -= last
 
 
 def _top(key: np.ndarray, r: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -83,19 +148,26 @@ def _lr_block(
     remainder: str,
     quota_base: str,
     ties: _Ties,
+    rounding: str = "exact",
 ) -> np.ndarray:
     """Largest-remainder seats of a block, dims (list, row), float64 whole numbers.
 
     ``ve`` holds the votes of eligible lists and 0 elsewhere; ``qualifying`` is its sum per row.
+    ``quota`` is a value of :data:`LR_METHODS`, ``rounding`` that of the rule.
     """
     total = qualifying if quota_base == "qualifying" else valid
-    if quota == "hare":  # seats floor(v M / T), remainder v M - seats T
-        num, den = m, total
-    else:  # seats floor(v / D) with the Droop quota D, remainder v - seats D
-        num, den = _ONE, np.floor(total / (m + 1)) + 1
+    num, den = _quota(quota, rounding, m, total)
     frac = ve * (num * _UP / np.fmax(den, _ONE))
     seats = np.floor(frac)
     left = m - seats.sum(axis=0)
+    if (
+        quota in _EXTRA_SEATS
+        and (quota != "hare" or rounding != "exact")
+        and left.size
+        and left.min() < 0
+    ):
+        _give_back(ve, seats, left, num, den, ties)
+        left = np.fmax(left, 0.0)
     if remainder == "vote_share":  # the seats left are shared again among qualifying lists
         seats += _lr_block(
             ve,
@@ -115,7 +187,8 @@ def _lr_block(
     # the largest remainders, or the most votes. Hare among the qualifying lists never needs a
     # round: the remainders' fractions add up to the seats left and each is below one.
     rounds, extra = None, left
-    if not (quota == "hare" and quota_base == "qualifying" and remainder == "largest_remainder"):
+    exact_hare = quota == "hare" and rounding == "exact"
+    if not (exact_hare and quota_base == "qualifying" and remainder == "largest_remainder"):
         rounds, extra = np.divmod(left, np.maximum(eligible.sum(axis=0), 1))
     if remainder == "highest_votes":
         chosen = _top_settled(ve, extra, eligible, None, ties)
