@@ -201,6 +201,26 @@ def test_magnitudes_from_votes_match_votelib(engine, method, apportioner):
     assert compared > 50
 
 
+@pytest.mark.parametrize("method", ["dhondt", "hare_lr", "imperiali_lr"])
+def test_magnitudes_from_votes_same_on_both_engines_with_ties(method):
+    """Few votes: many ties, settled by the lottery, and draws whose magnitudes differ."""
+    rng = np.random.default_rng(11)
+    votes = votes_da((rng.integers(0, 12, size=(3000, 4, 5)) + 1).astype(np.int32))
+    law = ElectoralLaw(
+        house_size=30,
+        district=DistrictRule(method=method, threshold=0.05),
+        national_threshold=0.04,
+        magnitude=Apportionment(base="votes", method="hare_lr"),
+        tie_rule="lottery",
+        tie_seed=4,
+    )
+    ref = allocate_seats(votes, None, law, engine="numpy", chunk=1000, seed=1)
+    got = allocate_seats(votes, None, law, engine="compiled", chunk=1000, seed=1)
+    assert (got["district_seats"] == ref["district_seats"]).all()
+    assert (ref["district_seats"].sum("party") == ref["magnitude"]).all()
+    assert ref["magnitude"].to_series().groupby("province").nunique().min() > 1
+
+
 def test_magnitudes_from_population_match_votelib():
     rng = np.random.default_rng(5)
     population = rng.integers(10_000, 3_000_000, size=12)

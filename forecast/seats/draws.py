@@ -148,7 +148,7 @@ def _district_seats(
     if tie_seed is not None:
         lotteries = [Lottery(tie_seed, p, 0, rows) for p in range(votes.shape[1])]
     if m.ndim == 2:
-        missing = _by_draw(votes, valid, m, law.district, allowed, lotteries, out)
+        missing = _by_draw(votes, valid, m, law.district, allowed, lotteries, out, compiled)
     else:
         missing = allocate_provinces(
             votes,
@@ -187,28 +187,38 @@ def _by_draw(
     allowed: np.ndarray,
     lotteries: list[Lottery] | None,
     out: np.ndarray,
+    compiled: bool,
 ) -> list[tuple[int, np.ndarray]]:
     """Allocate every province's district when its magnitude differs from draw to draw.
 
-    Hand-written loop over provinces: the grouped blocks of
+    Hand-written loop over provinces and their few magnitudes: the grouped blocks of
     :func:`~forecast.seats.provinces.allocate_provinces` hold one magnitude per province, so
-    here each province's draws go through :func:`~forecast.seats.batch.allocate_batch` as one
-    vector of rows with a magnitude each. Returns the districts (province, rows) with seats but
-    no votes for any allowed list, left at zero.
+    here the draws of a province with one magnitude go through
+    :func:`~forecast.seats.batch.allocate_batch` as one vector of rows (compiled when asked).
+    Returns the districts (province, rows) with seats but no votes for any allowed list, left
+    at zero.
     """
     ok = allowed if allowed.ndim == 1 else allowed.T  # (party,) or (sample, party)
     missing = []
     for p in range(votes.shape[1]):
-        lost = allocate_batch(
-            votes[:, p],
-            m[:, p],
-            rule,
-            valid=valid[:, p],
-            allowed=ok,
-            lottery=None if lotteries is None else lotteries[p],
-            out=out[p],
-            strict=False,
-        )
+        lost = []
+        for seats in np.unique(m[:, p]):
+            rows = np.flatnonzero(m[:, p] == seats)
+            part = np.zeros((votes.shape[2], rows.size), dtype=out.dtype)
+            empty = allocate_batch(
+                votes[rows, p],
+                int(seats),
+                rule,
+                valid=valid[rows, p],
+                allowed=ok if ok.ndim == 1 else ok[rows],
+                lottery=None if lotteries is None else lotteries[p].subset(rows),
+                out=part,
+                strict=False,
+                compiled=compiled,
+            )
+            out[p][:, rows] = part
+            lost.append(rows[empty])
+        lost = np.sort(np.concatenate(lost))
         if lost.size:
             missing.append((p, lost))
     return missing
