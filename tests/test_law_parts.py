@@ -1,7 +1,8 @@
 """The law parts other countries need, checked against votelib on random districts.
 
 Quotas (Hare, Droop, Hagenbach-Bischoff, Imperiali) with their rounding, thresholds by the
-number of parties in a list, and district magnitudes apportioned from votes or population: each
+number of parties in a list, district magnitudes apportioned from votes or population, and a
+national second tier on the votes the districts left unused: each
 on random votes through the engine (NumPy and compiled kernels, many draws at once) and through
 votelib's components one draw at a time. Draws where votelib reports a tie are left out (the
 engine settles ties by its own rule), and so are draws where one list's full quotas exceed the
@@ -23,7 +24,7 @@ import votelib.evaluate.threshold as vthreshold
 import xarray as xr
 from pydantic import ValidationError
 
-from forecast.data.spec_law import Apportionment, DistrictRule, ElectoralLaw
+from forecast.data.spec_law import Apportionment, DistrictRule, ElectoralLaw, SecondTier
 from forecast.seats.kernels import largest_remainder
 from forecast.seats.law import allocate_seats
 from forecast.seats.magnitudes import apportion_magnitudes
@@ -221,6 +222,61 @@ def test_magnitudes_from_votes_same_on_both_engines_with_ties(method):
     assert ref["magnitude"].to_series().groupby("province").nunique().min() > 1
 
 
+def second_tier_votelib(quota: str, tier: str) -> vcore.Conditioned:
+    """votelib's two scrutinies: full quotas by region, the rest by unused votes nationally."""
+    first = vprop.QuotaDistributor(quota, on_overaward="subtract")
+    rounds = vcore.UnusedVotesDistributor(
+        [
+            vcore.ByConstituency(first),
+            vcore.RemovedApportionment(vcore.ByParty(vprop.LargestRemainder(tier))),
+        ],
+        quota_functions=[first.quota_function],
+        depth=2,
+    )
+    threshold = vthreshold.RelativeThreshold(decimal.Decimal("0.05"), accept_equal=True)
+    return vcore.Conditioned(evaluator=rounds, eliminator=threshold, depth=2)
+
+
+@pytest.mark.parametrize(
+    ("method", "quota", "tier", "tier_method"),
+    [
+        ("imperiali_lr", "imperiali", "droop", "droop_lr"),
+        ("hare_lr", "hare", "hare", "hare_lr"),
+        ("droop_lr", "droop", "hagenbach_bischoff", "hagenbach_bischoff_lr"),
+    ],
+)
+def test_second_tier_on_unused_votes_matches_votelib(method, quota, tier, tier_method):
+    rng = np.random.default_rng(2021)
+    n_draws, n_regions, n_lists = 60, 5, 6
+    magnitudes = [3, 7, 12, 5, 9]
+    size = rng.integers(20_000, 400_000, size=(n_draws, n_regions, 1))
+    votes = np.floor(size * rng.dirichlet(np.ones(n_lists), size=(n_draws, n_regions))) + 1
+    votes = votes.astype(np.int64)
+    law = ElectoralLaw(
+        house_size=sum(magnitudes),
+        district=DistrictRule(method=method, remainder="second_tier"),
+        national_threshold=0.05,
+        second_tier=SecondTier(method=tier_method),
+    )
+    provinces = [f"d{r}" for r in range(n_regions)]
+    magnitude = xr.DataArray(magnitudes, dims="province", coords={"province": provinces})
+    ours = allocate_seats(votes_da(votes, provinces), magnitude, law)
+    assert (ours["compensatory_seats"].sum("party") > 0).mean() > 0.5  # the tier has seats
+    evaluator, compared = second_tier_votelib(quota, tier), 0
+    for s in range(n_draws):
+        table = {f"d{r}": dict(enumerate(votes[s, r].tolist())) for r in range(n_regions)}
+        got = evaluator.evaluate(table, dict(zip(provinces, magnitudes, strict=True)))
+        totals: dict = {}
+        for res in got.values():
+            for key, n in res.items():
+                totals[key] = totals.get(key, 0) + n
+        if tied(totals):
+            continue
+        compared += 1
+        assert ours["seats"].values[s].tolist() == [totals.get(i, 0) for i in range(n_lists)], s
+    assert compared > 50
+
+
 def test_magnitudes_from_population_match_votelib():
     rng = np.random.default_rng(5)
     population = rng.integers(10_000, 3_000_000, size=12)
@@ -267,6 +323,12 @@ def test_law_parts_are_refused_where_they_do_not_apply():
         )
     with pytest.raises(ValidationError, match="first_divisor"):
         Apportionment(base="votes", method="modified_sainte_lague")
+    with pytest.raises(ValidationError, match="second_tier"):
+        ElectoralLaw(house_size=5, district=DistrictRule(method="hare_lr"), second_tier={})
+    with pytest.raises(ValidationError, match="second_tier"):
+        ElectoralLaw(house_size=5, district=DistrictRule(method="hare_lr", remainder="second_tier"))
+    with pytest.raises(ValidationError, match="largest-remainder"):
+        DistrictRule(method="dhondt", remainder="second_tier")
     law = ElectoralLaw.model_validate(
         {"house_size": 5, "district": {"method": "dhondt"}, "magnitude": {"from": "votes"}}
     )

@@ -24,6 +24,7 @@ __all__ = [
     "ElectoralLaw",
     "LawSpec",
     "QuotaSeats",
+    "SecondTier",
 ]
 
 Method = Literal[
@@ -66,13 +67,14 @@ class DistrictRule(StrictSection):
     threshold_quotas: float = Field(
         default=0.0, ge=0.0, le=5.0, description="threshold in units of the district's Hare quota"
     )
-    remainder: Literal["largest_remainder", "highest_votes", "vote_share"] = Field(
+    remainder: Literal["largest_remainder", "highest_votes", "vote_share", "second_tier"] = Field(
         default="largest_remainder",
         description=(
             "largest-remainder methods only: who gets the seats left after full quotas: the "
             "largest remainders; the qualifying lists in order of votes, one each, round after "
-            "round (highest_votes); or the qualifying lists again in proportion to their votes "
-            "(vote_share, Hare largest remainder over the seats left)"
+            "round (highest_votes); the qualifying lists again in proportion to their votes "
+            "(vote_share, Hare largest remainder over the seats left); or nobody in the "
+            "district: they go to the national tier (second_tier, with law.second_tier)"
         ),
     )
     quota_base: Literal["qualifying", "valid"] = Field(
@@ -164,6 +166,37 @@ class CompensatorySeats(StrictSection):
     source: str = ""
 
 
+class SecondTier(StrictSection):
+    """A national tier for the seats the districts leave: after full quotas, pooled votes decide.
+
+    The districts give only full quotas (``district.remainder = "second_tier"``); the seats left
+    in all districts are divided nationally among the lists allowed to win, by their votes
+    unused in the districts (each district's votes less its seats times its quota) or by their
+    national votes. They are national seats (``compensatory_seats`` in the seat draws).
+    """
+
+    pool: Literal["unused_votes", "votes"] = Field(
+        default="unused_votes",
+        description="what is pooled: the lists' unused votes summed over districts, or their "
+        "national votes",
+    )
+    method: Method = Field(default="droop_lr", description="the national method, as a district's")
+    quota_rounding: QuotaRounding = Field(default="exact", description=_ROUNDING)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _rounding_fits(self) -> SecondTier:
+        _check_rounding(self.method, self.quota_rounding)
+        if self.method == "modified_sainte_lague":
+            raise ValueError("a second tier by modified_sainte_lague is not supported")
+        return self
+
+    @property
+    def rule(self) -> DistrictRule:
+        """The tier's method as a district rule over the nation."""
+        return DistrictRule(method=self.method, quota_rounding=self.quota_rounding)
+
+
 class ElectoralLaw(StrictSection):
     """The whole seat law: district rule, quota and compensatory seats, majority and ties."""
 
@@ -190,6 +223,11 @@ class ElectoralLaw(StrictSection):
     )
     quota: tuple[QuotaSeats, ...] = ()
     compensatory: CompensatorySeats = CompensatorySeats(seats=0)
+    second_tier: SecondTier | None = Field(
+        default=None,
+        description="national tier of the seats the districts leave after full quotas, e.g. "
+        '{pool = "unused_votes", method = "droop_lr"}',
+    )
     pooled: tuple[Slug, ...] = Field(
         default=("other",),
         description="lists standing for many small lists: their votes count, they win no seat",
@@ -227,6 +265,12 @@ class ElectoralLaw(StrictSection):
             raise ValueError(
                 "alliance_thresholds needs the threshold of a single party (key 1) and replaces "
                 "national_threshold (leave it out)"
+            )
+        tier = self.district.remainder == "second_tier"
+        if tier != (self.second_tier is not None) or (tier and self.compensatory.seats):
+            raise ValueError(
+                "district.remainder = 'second_tier' and law.second_tier go together, without "
+                "compensatory seats"
             )
         if self.reserved_seats >= self.house_size:
             raise ValueError(

@@ -121,7 +121,7 @@ _VOTES = (
     Column("votes", count),
     *_META,
 )
-_PARTIES = (*PARTIES, Column("alliance_size", count))
+_PARTIES = (*PARTIES, Column("alliance_size", count, allow_empty=True))
 
 
 def load_law(spec_path: Path) -> tuple[ElectoralLaw, Path]:
@@ -207,7 +207,7 @@ def seats_command(spec_path: Path, votes_path: Path, out_path: Path | None) -> x
     if law.alliance_thresholds:
         sizes = _column(target / "parties.csv", _PARTIES, "party", "alliance_size")
         for r in rows:
-            if r["party"] not in sizes:
+            if sizes.get(r["party"]) is None:
                 raise DataError(
                     f"list '{r['party']}' has no alliance_size in {target / 'parties.csv'}",
                     file=votes_path,
@@ -266,8 +266,12 @@ def _check_quota_lists(rows: list[dict[str, Any]], law: ElectoralLaw, votes_path
 
 
 def _write_seats(result: xr.Dataset, law: ElectoralLaw, path: Path) -> None:
-    """Write one sample's allocation as ``province,party,seats,seat_type`` rows."""
+    """Write one sample's allocation as ``province,party,seats,seat_type`` rows.
+
+    National seats are ``compensatory``, or ``second_tier`` under a law with a second tier.
+    """
     one = result.isel({dims.SAMPLE: 0})
+    national = "compensatory" if law.second_tier is None else "second_tier"
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["province", "party", "seats", "seat_type"])
@@ -281,7 +285,7 @@ def _write_seats(result: xr.Dataset, law: ElectoralLaw, path: Path) -> None:
             w.writerow([q.province, q.party, q.seats, "quota"])
         for party, n in zip(one[dims.PARTY].values, one["compensatory_seats"].values, strict=True):
             if n:
-                w.writerow(["national", party, int(n), "compensatory"])
+                w.writerow(["national", party, int(n), national])
 
 
 def seats_table(result: xr.Dataset) -> Table:

@@ -17,6 +17,7 @@ from forecast.seats.national import (
     _allowed,
     _compensatory_seats,
     _national_votes,
+    _second_tier_seats,
 )
 from forecast.seats.provinces import allocate_provinces
 from forecast.seats.rows import _at
@@ -48,14 +49,12 @@ def _allocate_numpy(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Apply the law to plain arrays: votes (sample, province, party) -> seat arrays.
 
-    Works chunk by chunk over samples, so the working memory does not grow with the draws.
-    Each chunk's votes are read for the national votes and each list's largest vote per
-    province (one pass when compiled), then every province's district goes through
-    :func:`forecast.seats.provinces.allocate_provinces`. Seats are written party-major, into
-    (province, party, sample) and (party, sample) buffers, and returned as transposed views,
-    with the number of districts per sample where only pooled lists had votes. ``magnitude``
-    has dims (province,) or (sample, province); ``sizes`` (party,) are the lists' numbers of
-    parties, for thresholds by alliance size.
+    Chunk by chunk over samples (bounded memory): each chunk's national votes and lists'
+    largest votes per province (one pass when compiled), every province's district, then the
+    national seats (compensatory or second tier). Seats are written party-major into
+    (province, party, sample) and (party, sample) buffers and returned as transposed views,
+    with the districts per sample where only pooled lists had votes. ``magnitude`` has dims
+    (province,) or (sample, province); ``sizes`` (party,) the lists' numbers of parties.
     """
     n_sample, n_province, n_party = votes.shape
     n_out = len(quota)
@@ -92,8 +91,8 @@ def _allocate_numpy(
         )
         won = _seats_won(out, m if m.ndim == 1 else m.max(axis=0, initial=0), total.dtype)
         total[:n_party, part] = won
+        lottery = None if tie_seed is None else Lottery(tie_seed, _COMPENSATORY_STREAM, 0, rows)
         if law.compensatory.seats:
-            lottery = None if tie_seed is None else Lottery(tie_seed, _COMPENSATORY_STREAM, 0, rows)
             _compensatory_seats(
                 national,
                 won,
@@ -104,7 +103,10 @@ def _allocate_numpy(
                 compiled,
                 compensatory[:n_party, part],
             )
-            total[:, part] += compensatory[:, part]
+        elif law.second_tier is not None:
+            tier = (vc, vt, mc, out, national, allowed)
+            _second_tier_seats(*tier, law, lottery, compensatory[:n_party, part])
+        total[:, part] += compensatory[:, part]
     total += quota[:, None]
     _check_house(total, law.house_size)
     quota_seats = np.broadcast_to(quota, (n_sample, n_out))  # the same in every sample
@@ -147,6 +149,7 @@ def _district_seats(
     lotteries = None
     if tie_seed is not None:
         lotteries = [Lottery(tie_seed, p, 0, rows) for p in range(votes.shape[1])]
+    compiled = compiled and law.second_tier is None  # the compiled kernels have no second tier
     if m.ndim == 2:
         missing = _by_draw(votes, valid, m, law.district, allowed, lotteries, out, compiled)
     else:

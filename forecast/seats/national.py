@@ -16,7 +16,8 @@ import numpy as np
 from forecast.data.spec_law import DistrictRule, ElectoralLaw
 from forecast.seats.batch import allocate_batch
 from forecast.seats.compiled import _jit
-from forecast.seats.thresholds import passes_threshold
+from forecast.seats.remainders import LR_METHODS, _quota
+from forecast.seats.thresholds import _bar, passes_threshold
 from forecast.seats.ties import Lottery
 
 __all__ = ["alliance_shares", "national_and_max"]
@@ -174,3 +175,63 @@ def _compensatory_seats(
         compiled=compiled,
         list_max=list_max.sum(axis=0),  # an upper bound of each list's national votes
     )
+
+
+def _second_tier_seats(
+    votes: np.ndarray,
+    valid: np.ndarray,
+    m: np.ndarray,
+    district: np.ndarray,
+    national: np.ndarray,
+    allowed: np.ndarray,
+    law: ElectoralLaw,
+    lottery: Lottery | None,
+    out: np.ndarray,
+) -> None:
+    """Allocate the seats the districts left by the national second tier into ``out``.
+
+    ``votes`` (sample, province, party), ``valid`` (sample, province), ``m`` (province,) or
+    (sample, province), ``district`` the district seats (province, party, sample), ``national``
+    (sample, party), ``allowed`` (party,) or (party, sample); ``out`` (party, sample). The
+    pool is each list's unused votes summed over districts, or its national votes; where no
+    list allowed to win has any of them (every vote used by full quotas), its national votes.
+    """
+    tier = law.second_tier
+    ok = (allowed[:, None] if allowed.ndim == 1 else allowed).T  # (sample, party)
+    left = np.broadcast_to(m.sum(axis=-1), (len(votes),)) - district.sum(axis=(0, 1))
+    pool = national if tier.pool == "votes" else _unused_votes(votes, valid, m, district, ok, law)
+    empty = allocate_batch(pool * ok, left, tier.rule, lottery=lottery, out=out, strict=False)
+    if empty.size:
+        seats = np.zeros((out.shape[0], empty.size), dtype=out.dtype)
+        sub = None if lottery is None else lottery.subset(empty)
+        allocate_batch((national * ok)[empty], left[empty], tier.rule, lottery=sub, out=seats)
+        out[:, empty] = seats
+
+
+def _unused_votes(
+    votes: np.ndarray,
+    valid: np.ndarray,
+    m: np.ndarray,
+    district: np.ndarray,
+    ok: np.ndarray,
+    law: ElectoralLaw,
+) -> np.ndarray:
+    """Sum each list's votes less its district seats times the quota, dims (sample, party).
+
+    The quota is the district rule's, from the same votes (the lists allowed to win that reach
+    the district threshold, or all valid votes); lists allowed to win but below the district
+    threshold keep all their votes. Whole numbers with a whole quota; with an exact fractional
+    one (e.g. T / (M + 2)) the sums are float64, exact to about 1e-16 relative.
+    """
+    rule = law.district
+    mb = np.broadcast_to(m, valid.shape).astype(np.float64)
+    total = valid.astype(np.float64)
+    qualifies = ok[:, None, :] & (
+        votes >= _bar(mb, total, rule.threshold, rule.threshold_quotas)[..., None]
+    )
+    if rule.quota_base == "qualifying":
+        total = np.einsum("spn,spn->sp", votes, qualifies, dtype=np.float64)
+    num, den = _quota(LR_METHODS[rule.method], rule.quota_rounding, mb, total)
+    quota = den / np.where(np.asarray(num) > 0, num, 1.0)  # M = 0: no seats, no quota
+    used = district.transpose(2, 0, 1) * np.broadcast_to(quota, valid.shape)[..., None]
+    return np.einsum("spn,sn->sn", votes - used, ok, dtype=np.float64)

@@ -168,6 +168,8 @@ def _lr_block(
     ):
         _give_back(ve, seats, left, num, den, ties)
         left = np.fmax(left, 0.0)
+    if remainder == "second_tier":  # the seats left go to the national tier
+        return seats
     if remainder == "vote_share":  # the seats left are shared again among qualifying lists
         seats += _lr_block(
             ve,
