@@ -29,6 +29,7 @@ import votelib.convert as vconvert
 import votelib.evaluate.core as vcore
 import votelib.evaluate.proportional as vprop
 import votelib.evaluate.threshold as vthreshold
+from test_czechia_ep_2019 import rows
 
 from forecast.seats.command import seats_command
 
@@ -38,8 +39,7 @@ DATA = ROOT / "data" / "czechia" / "2021_chamber"
 
 
 def read(name: str) -> list[dict[str, str]]:
-    with (DATA / name).open(encoding="utf-8") as f:
-        return [r for r in csv.DictReader(f) if r["party"] != "total"]
+    return rows(DATA / name)
 
 
 def test_every_official_seat_reproduced(tmp_path):

@@ -31,20 +31,32 @@ SPEC = ROOT / "tests" / "golden" / "specs" / "czechia_ep_2019.toml"
 DATA = ROOT / "data" / "czechia" / "2019_european"
 
 
-def national() -> list[dict[str, str]]:
-    """The 39 lists' official votes and seats."""
-    with (DATA / "national.csv").open(encoding="utf-8") as f:
+def rows(path: Path) -> list[dict[str, str]]:
+    """A data table's rows, without the row of totals (the golden tests of other laws too)."""
+    with path.open(encoding="utf-8") as f:
         return [r for r in csv.DictReader(f) if r["party"] != "total"]
 
 
-def votes_file(tmp_path: Path) -> Path:
-    """The official votes as the ``forecast seats`` votes CSV (one national district)."""
+def national_votes_file(folder: Path, tmp_path: Path) -> Path:
+    """An election's ``national.csv`` votes as the ``forecast seats`` votes CSV.
+
+    One national district, ``national``, as in the election's magnitude.csv.
+    """
     path = tmp_path / "votes.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["province", "party", "votes"])
-        w.writerows(("national", r["party"], r["votes"]) for r in national())
+        w.writerows(("national", r["party"], r["votes"]) for r in rows(folder / "national.csv"))
     return path
+
+
+def national() -> list[dict[str, str]]:
+    """The 39 lists' official votes and seats."""
+    return rows(DATA / "national.csv")
+
+
+def votes_file(tmp_path: Path) -> Path:
+    return national_votes_file(DATA, tmp_path)
 
 
 def test_every_official_seat_reproduced(tmp_path):

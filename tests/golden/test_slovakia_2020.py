@@ -19,7 +19,6 @@ coalition, so it wins nothing, and this is what the alliance-size thresholds dec
 
 from __future__ import annotations
 
-import csv
 import decimal
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import votelib.candidate as vcand
 import votelib.evaluate.core as vcore
 import votelib.evaluate.proportional as vprop
 import votelib.evaluate.threshold as vthreshold
+from test_czechia_ep_2019 import national_votes_file, rows
 
 from forecast.seats.command import load_law, seats_command, seats_from_table
 
@@ -36,18 +36,11 @@ DATA = ROOT / "data" / "slovakia" / "2020_national_council"
 
 
 def read(name: str) -> list[dict[str, str]]:
-    with (DATA / name).open(encoding="utf-8") as f:
-        return [r for r in csv.DictReader(f) if r["party"] != "total"]
+    return rows(DATA / name)
 
 
 def votes_file(tmp_path: Path) -> Path:
-    """The official votes as the ``forecast seats`` votes CSV (one national district)."""
-    path = tmp_path / "votes.csv"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["province", "party", "votes"])
-        w.writerows(("national", r["party"], r["votes"]) for r in read("national.csv"))
-    return path
+    return national_votes_file(DATA, tmp_path)
 
 
 def test_every_official_seat_reproduced(tmp_path):
