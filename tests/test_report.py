@@ -20,7 +20,7 @@ import forecast.votes.fit
 from forecast.cli import app
 from forecast.data.spec import load_spec
 from forecast.errors import ForecastError, SpecError
-from forecast.report.formats import fmt_p, short_name
+from forecast.report.formats import coalition_name, fmt_p, list_names, short_name
 from forecast.report.render import REPORT_FILE, render_report, report_data
 from forecast.run.results import SUMMARY_FILE, load_result
 from forecast.run.store import data_hash
@@ -33,6 +33,7 @@ SECTIONS = [
     "Seats",
     "Provinces",
     "Which government forms",
+    "Exact governments",
     "Pivotal power",
     "Formation delay",
     "Conflict risk by community",
@@ -86,9 +87,10 @@ def test_run_writes_the_report_with_every_section(toy_run, text):
 def test_headline_numbers_match_summary_json(toy_run, text):
     summary = json.loads((toy_run[1] / SUMMARY_FILE).read_text())
     names = {r["party"]: short_name(r) for r in summary["lists"]}
-    top = summary["coalitions"][0]
-    government = " + ".join(names[m] for m in top["members"])
-    assert f"{government}: it forms in {fmt_p(top['p_form'])} of simulations" in text
+    core = summary["government"]["cores"][0]
+    government = " + ".join(names[m] for m in core["members"])
+    assert f"{government} is the core of the government" in text
+    assert f"of the government's seats) in {fmt_p(core['p'])} of simulations" in text
     largest = max(summary["lists"], key=lambda r: r["p_largest"])
     assert (
         f"{names[largest['party']]} is the most likely largest list ({fmt_p(largest['p_largest'])})"
@@ -138,6 +140,56 @@ def test_report_data_formats_from_the_result(saved):
     assert {p["file"] for p in data["provenance"]} >= {"data/toy/provinces.csv"}
     assert "scenarios" not in data and "backtest" not in data
     assert data["diagnostics"]["ppc"]["rows"], "the run's posterior predictive check is printed"
+
+
+@pytest.mark.parametrize("top", [None, 2])
+def test_government_cores_and_lists_in_government_reach_the_report(
+    saved, tmp_path, monkeypatch, top
+):
+    result, summary = saved
+    if top is not None:  # fewer cores shown than drawn: the remainder is stated
+        report = result.spec.report.model_copy(update={"top_coalitions": top})
+        spec = result.spec.model_copy(update={"report": report})
+        result = type(result)(**{**result.__dict__, "spec": spec})
+    data = report_data(result, summary)
+    names = list_names(summary)
+    government = summary["government"]
+    shown = government["cores"][: result.spec.report.top_coalitions]
+    assert shown, "the run drew governments"
+    assert [c["members"] for c in data["cores"]] == [
+        coalition_name(c["members"], names) for c in shown
+    ]
+    assert [c["p"] for c in data["cores"]] == [fmt_p(c["p"]) for c in shown]
+    # the cores partition the samples: those shown and the remainder stated make the whole
+    rest = government["p_other_cores"] + sum(c["p"] for c in government["cores"][len(shown) :])
+    assert sum(c["p"] for c in shown) + rest == pytest.approx(1.0, abs=1e-3)
+    note = data["cores_note"]
+    assert note["p_rest"] == fmt_p(rest)
+    assert int(note["shown"]) + int(note["n_rest"]) == government["n_cores"]
+    rows = data["in_government"]
+    actors = list(result.coalitions["party"].values)
+    assert [r["name"] for r in rows] == [names[p] for p in government["p_in_government"]]
+    assert {names[str(p)] for p in actors} == {r["name"] for r in rows}
+    for r, (p, v) in zip(rows, government["p_in_government"].items(), strict=True):
+        assert r["p_in_government"] == fmt_p(v)
+        assert r["p_pm"] == fmt_p(summary["p_pm"][p])
+    # the PDF prints them, in the government section, before the exact governments
+    monkeypatch.setattr(forecast.report.render, "summarise", lambda r: summary)
+    text = pdf_text(render_report(result, out_path=tmp_path / "report.pdf"))
+    section = " ".join(
+        text[text.index("Which government forms") : text.index("Exact governments")].split()
+    )
+    assert "Government core" in section and "P(in government)" in section
+    for c in data["cores"]:
+        assert " ".join(c["members"].split()) in section
+    if top is None:
+        assert int(note["n_rest"]) == 0 and "shown hold all simulations" in section
+    else:
+        assert int(note["n_rest"]) > 0, "the toy run draws more than two cores"
+        assert f"Other cores ({note['n_rest']}) {note['p_rest']}" in section
+        assert f"the remaining {note['p_rest']}" in section
+    for r in rows:
+        assert r["name"] in section
 
 
 def test_report_command_rerenders_without_refitting(toy_run, monkeypatch):

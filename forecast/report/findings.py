@@ -1,8 +1,10 @@
 """The report's first page: the headline findings in plain words, one label and sentence each.
 
-Largest list, majority, most likely government, prime minister, formation delay and conflict
-risk are always written; the main driver of the risk and how the risk varies by government only
-when the run has them.
+Largest list, majority, most likely government core, the lists likeliest to govern, prime
+minister, formation delay and conflict risk are always written; the main driver of the risk and
+how the risk varies by government core only when the run has them. The government is spoken of
+by its core (``forecast.government.cores``), not by the likeliest exact coalition, whose chance is
+split among variants that differ by a one- or two-seat list.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import xarray as xr
 
 from forecast.dims import COALITION, PARTY
+from forecast.report.cores import cores_note, shown_cores
 from forecast.report.formation import protracted_days
 from forecast.report.formats import capital, coalition_name, fmt_interval, fmt_p, fmt_seats
 from forecast.run.pipeline import ForecastResult
@@ -23,17 +26,15 @@ Finding = dict[str, str]
 
 
 def findings(
-    result: ForecastResult,
-    summary: Mapping[str, Any],
-    names: Mapping[str, str],
-    coalitions: list[dict[str, str]],
+    result: ForecastResult, summary: Mapping[str, Any], names: Mapping[str, str], *, top: int
 ) -> list[Finding]:
-    """Write the first page in plain words: label and sentence pairs."""
-    shown = summary["coalitions"][: len(coalitions)]
+    """Write the first page in plain words: label and sentence pairs (``top`` cores shown)."""
+    shown = shown_cores(summary, top)
     out = [
         _largest_list(summary, names),
         _majority(result.coalitions, summary, names),
-        _government(summary, names, shown),
+        _government(summary, names, top),
+        _in_government(summary, names),
         _prime_minister(summary, names),
         _formation_delay(result, summary),
         _conflict_risk(result, summary),
@@ -87,22 +88,32 @@ def _majority(table: xr.Dataset, summary: Mapping[str, Any], names: Mapping[str,
     return {"label": "Majority", "text": text}
 
 
-def _government(
-    summary: Mapping[str, Any], names: Mapping[str, str], shown: Sequence[Mapping[str, Any]]
-) -> Finding:
-    """Name the likeliest government; when it is unlikely, say how much the shown ones cover."""
-    top = summary["coalitions"][0]
+def _government(summary: Mapping[str, Any], names: Mapping[str, str], top: int) -> Finding:
+    """Name the likeliest government core; when it is unlikely, say how much the shown ones hold."""
+    top_core = summary["government"]["cores"][0]
+    note = cores_note(summary, top)
     text = (
-        f"{coalition_name(top['members'], names)}: it forms in {fmt_p(top['p_form'])} of "
-        f"simulations and has a majority in {fmt_p(top['p_majority'])}, with "
-        f"{fmt_seats(top['seats_median'], top['seats_lo90'], top['seats_hi90'])} seats."
+        f"{coalition_name(top_core['members'], names)} is the core of the government (its lists "
+        f"with at least {note['core_share']} of the government's seats) in "
+        f"{fmt_p(top_core['p'])} of simulations; these lists alone hold "
+        f"{fmt_seats(top_core['seats_median'], top_core['seats_lo90'], top_core['seats_hi90'])}"
+        f" seats and a majority in {fmt_p(top_core['p_core_majority'])} of them."
     )
-    if top["p_form"] < 0.5:
+    if top_core["p"] < 0.5:
         text += (
-            f" No single government is likely: the {len(shown)} likeliest together form in "
-            f"{fmt_p(sum(c['p_form'] for c in shown))}."
+            f" No single core is likely: the {note['shown']} likeliest together hold "
+            f"{note['p_shown']} of simulations, the other {note['n_rest']} cores {note['p_rest']}."
         )
     return {"label": "Most likely government", "text": text}
+
+
+def _in_government(summary: Mapping[str, Any], names: Mapping[str, str]) -> Finding:
+    """Name the three lists likeliest to sit in government, whichever core it has."""
+    p_in = list(summary["government"]["p_in_government"].items())[:3]
+    text = "The lists likeliest to sit in government are " + ", ".join(
+        f"{names.get(p, p)} ({fmt_p(v)})" for p, v in p_in
+    )
+    return {"label": "In government", "text": text + "."}
 
 
 def _prime_minister(summary: Mapping[str, Any], names: Mapping[str, str]) -> Finding:
@@ -160,7 +171,7 @@ def _main_driver(risk: Mapping[str, Any]) -> Finding | None:
 def _risk_by_government(
     shown: Sequence[Mapping[str, Any]], names: Mapping[str, str]
 ) -> Finding | None:
-    """Give the range of the risk over the shown governments, when two or more have one."""
+    """Give the range of the risk over the shown government cores, when two or more have one."""
     given = [c for c in shown if c["p_onset_any_if_formed"] is not None]
     if len(given) < 2:
         return None
@@ -170,7 +181,7 @@ def _risk_by_government(
         "label": "Risk by government",
         "text": (
             "Risk depends on who governs, and so on which communities are left out of "
-            f"power or lose rank: among the {len(shown)} likeliest governments it ranges "
+            f"power or lose rank: among the {len(shown)} likeliest government cores it ranges "
             f"from {fmt_p(lo['p_onset_any_if_formed'])} ({coalition_name(lo['members'], names)})"
             f" to {fmt_p(hi['p_onset_any_if_formed'])} ({coalition_name(hi['members'], names)})."
         ),

@@ -34,6 +34,7 @@ from forecast.report.backtest import (
     saved_backtest,
 )
 from forecast.report.coalitions import coalition_note, coalitions_table
+from forecast.report.cores import cores_note, cores_table, in_government_table
 from forecast.report.diagnostics import convergence, diagnostics_section
 from forecast.report.findings import findings
 from forecast.report.formation import formation_section, plot_formation_days
@@ -91,18 +92,23 @@ def report_data(result: ForecastResult, summary: Mapping[str, Any] | None = None
     Returns
     -------
     dict
-        JSON-ready: ``meta``, ``convergence``, ``findings``, ``lists``, ``coalitions``,
-        ``power``, ``formation``, ``risk``, ``methods``, ``priors``, ``provenance``,
-        ``diagnostics``, and ``scenarios`` / ``backtest`` only when the summary has them.
+        JSON-ready: ``meta``, ``convergence``, ``findings``, ``lists``, ``cores``,
+        ``cores_note``, ``in_government``, ``coalitions``, ``coalition_note``, ``power``,
+        ``formation``, ``risk``, ``methods``, ``priors``, ``provenance``, ``diagnostics``, and
+        ``scenarios`` / ``backtest`` only when the summary has them.
     """
     summary = summarise(result) if summary is None else summary
     names = list_names(summary)
-    coalitions = coalitions_table(summary, names, result.spec.report.top_coalitions)
+    top = result.spec.report.top_coalitions
+    coalitions = coalitions_table(summary, names, top)
     data: dict[str, Any] = {
         "meta": _meta(result, summary),
         "convergence": convergence(summary, result.posterior.attrs),
-        "findings": findings(result, summary, names, coalitions),
+        "findings": findings(result, summary, names, top=top),
         "lists": lists_table(summary, names),
+        "cores": cores_table(summary, names, top),
+        "cores_note": cores_note(summary, top),
+        "in_government": in_government_table(summary, names),
         "coalitions": coalitions,
         "coalition_note": coalition_note(result.coalitions, summary, len(coalitions)),
         "power": power_table(result.power, names),
