@@ -266,6 +266,12 @@ def scenario_headline(summary, name, p_onset):
         "coalitions": [
             {"label": top["label"], "p_form": top["p_form"], "p_majority": top["p_majority"]}
         ],
+        "cores": [
+            {k: c[k] for k in ("label", "members", "p")} for c in summary["government"]["cores"]
+        ],
+        "p_other_cores": summary["government"]["p_other_cores"],
+        "n_cores": summary["government"]["n_cores"],
+        "p_in_government": summary["government"]["p_in_government"],
         "p_pm": summary["p_pm"],
         "formation_days": {
             k: summary["formation_days"][k] for k in ("median", "lo90", "hi90", "p_over_6_months")
@@ -291,6 +297,10 @@ def test_optional_sections_render_when_present(saved, tmp_path, monkeypatch):
     monkeypatch.setattr(forecast.report.render, "summarise", lambda r: extra)
     text = pdf_text(render_report(result, out_path=tmp_path / "report.pdf"))
     assert "Scenarios" in text and "boycott" in text and "12%" in text
+    core = summary["government"]["cores"][0]
+    names = list_names(summary)
+    assert "Likeliest government core" in text
+    assert f"{coalition_name(core['members'], names)} ({fmt_p(core['p'])})" in text
     assert "Backtest" in text and "0.314" in text
     assert (
         "Posterior predictive check" in text and "List vote shares, e2005" in text and "88%" in text

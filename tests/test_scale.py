@@ -94,3 +94,55 @@ def test_chunked_run_is_the_same_in_one_process_and_in_threads(toy_result, tmp_p
     # chunks draw their own streams: no two chunks repeat each other
     s = one.votes["votes"].values
     assert not np.array_equal(s[:40], s[40:80])
+
+
+def test_headline_cores_count_the_governments_drawn_in_every_chunk(toy_result, runs):
+    from forecast.government.coalitions import coalition_candidates
+    from forecast.run.scale import (
+        TOP_COALITIONS,
+        _national_seats,
+        coalition_stage,
+        concat_samples,
+        predictive_inputs,
+    )
+
+    samples, chunk, seed = 150, 40, toy_result.seed
+    found = headlines(
+        toy_result.posterior,
+        toy_result.data,
+        runs,
+        seed=seed,
+        samples=samples,
+        chunk=chunk,
+        scheduler="sync",
+    )
+    post = predictive_inputs(toy_result.posterior)
+    for scenario, h in zip(runs, found, strict=True):
+        # the chunks redrawn with their seeds and scored with the stage functions directly
+        bounds = chunk_bounds(samples, chunk)
+        kw = {"seed": seed}
+        seats = [
+            _national_seats(post, toy_result.data, scenario, index=i, start=a, stop=b, **kw)
+            for i, (a, b) in enumerate(bounds)
+        ]
+        candidates = coalition_candidates(concat_samples(seats), scenario.spec)
+        tables = [
+            coalition_stage(s, scenario.spec, index=i, candidates=candidates, **kw)[0]
+            for i, s in enumerate(seats)
+        ]
+        drawn = np.concatenate([t["core"].values[t["core_of_sample"].values] for t in tables])
+        labels, counts = np.unique(drawn, return_counts=True)
+        p = dict(zip(labels.tolist(), (counts / samples).round(4).tolist(), strict=True))
+        assert h["n_cores"] == len(labels)
+        assert len(h["cores"]) == min(TOP_COALITIONS, len(labels))
+        for c in h["cores"]:
+            assert c["p"] == p[c["label"]]
+            assert "+".join(sorted(c["members"])) == c["label"]
+        assert [c["p"] for c in h["cores"]] == sorted(p.values(), reverse=True)[: len(h["cores"])]
+        assert sum(c["p"] for c in h["cores"]) + h["p_other_cores"] == pytest.approx(1, abs=1e-3)
+        p_in = sum(t["p_in_government"] * t.sizes["sample"] for t in tables) / samples
+        assert h["p_in_government"] == {
+            str(k): round(float(v), 4)
+            for k, v in p_in.to_series().sort_values(ascending=False, kind="stable").items()
+        }
+        assert max(h["p_in_government"].values()) <= 1.0

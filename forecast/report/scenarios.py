@@ -42,8 +42,8 @@ def scenario_section(
 ) -> dict[str, Any]:
     """Lay out the scenarios beside the baseline.
 
-    What each changes, the seats of the baseline's largest lists, and the government,
-    premiership, delay and risk that follow.
+    What each changes, the seats of the baseline's largest lists, and the likeliest government
+    core, premiership, delay and risk that follow.
     """
     top = largest_lists(details, lists)
     items, seats, outcomes = [], [], []
@@ -65,15 +65,13 @@ def scenario_section(
                 ),
             ]
         )
-        gov = h["coalitions"][0] if h["coalitions"] else None
+        core = h["cores"][0] if h.get("cores") else None  # runs saved before cores: none
         pm, p_pm = next(iter(h["p_pm"].items()), (None, 0.0))
         days = h["formation_days"]
         outcomes.append(
             [
                 label,
-                f"{coalition_name(gov['label'].split('+'), names)} ({fmt_p(gov['p_form'])})"
-                if gov
-                else "n/a",
+                f"{coalition_name(core['members'], names)} ({fmt_p(core['p'])})" if core else "n/a",
                 f"{names.get(pm, pm)} ({fmt_p(p_pm)})" if pm else "n/a",
                 fmt_seats(days["median"], days["lo90"], days["hi90"]),
                 fmt_p(days["p_over_6_months"]),
@@ -86,7 +84,7 @@ def scenario_section(
         "outcomes": {
             "columns": [
                 "Scenario",
-                "Likeliest government",
+                "Likeliest government core",
                 "Prime minister's list",
                 "Days to form",
                 "P(> 6 months)",

@@ -18,6 +18,7 @@ any case).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ import xarray as xr
 from forecast import dims
 from forecast.data.spec import ForecastSpec
 from forecast.government.coalitions import coalition_candidates, score_coalitions
+from forecast.government.cores import CORE
 from forecast.government.duration import predict_formation_days
 from forecast.government.formation import predict_formation
 from forecast.government.risk import assess_risk
@@ -40,6 +42,7 @@ __all__ = [
     "chunk_bounds",
     "chunk_seed",
     "coalition_stage",
+    "core_counts",
     "headlines",
     "largest_share",
     "predictive_inputs",
@@ -201,6 +204,35 @@ def _chunk_counts(
         "days_over": int((days > spec.duration.protracted_days).sum()),
         "p_onset": risk["p_onset"].values * n,
         "p_onset_any": float(risk["p_onset_any"]) * n,
+        "p_in_government": table["p_in_government"].values * n,
+        "cores": core_counts(table),
+    }
+
+
+def core_counts(table: xr.Dataset) -> Counter[str]:
+    """Count the samples whose drawn government has each core, by label (counts add over chunks)."""
+    counts = np.bincount(table["core_of_sample"].values, minlength=table.sizes[CORE])
+    return Counter({str(c): int(k) for c, k in zip(table[CORE].values, counts, strict=True)})
+
+
+def _cores(total: Counter[str], n: int, actors: Sequence[str]) -> dict[str, Any]:
+    """Give the likeliest cores over all chunks, the remainder, and how many cores were drawn."""
+    order = sorted(
+        total.items(), key=lambda kv: (-kv[1], kv[0])
+    )  # ties by label: chunk order never matters
+    rank = {a: k for k, a in enumerate(actors)}
+    top = [
+        {
+            "label": label,
+            "members": sorted(label.split("+"), key=rank.__getitem__) if label else [],
+            "p": round(count / n, 4),
+        }
+        for label, count in order[:TOP_COALITIONS]
+    ]
+    return {
+        "cores": top,
+        "p_other_cores": round(sum(c for _, c in order[TOP_COALITIONS:]) / n, 4),
+        "n_cores": len(order),
     }
 
 
@@ -220,7 +252,8 @@ def _headline(
     counts: list[dict[str, Any]], scenario: Scenario, candidates: xr.Dataset
 ) -> dict[str, Any]:
     """Merge chunk counts into the scenario's headline numbers."""
-    total = {k: sum(c[k] for c in counts) for k in counts[0]}
+    total = {k: sum(c[k] for c in counts) for k in counts[0] if k != "cores"}
+    total["cores"] = sum((c["cores"] for c in counts), Counter())
     n = total["n"]
     lists = {}
     for k, party in enumerate(candidates[dims.LIST].values):  # the seat draws' lists, in order
@@ -237,6 +270,7 @@ def _headline(
     order = np.argsort(-p_form, kind="stable")[:TOP_COALITIONS]
     actors = [str(p) for p in candidates[dims.PARTY].values]
     p_pm = total["p_pm"] / n
+    p_in = total["p_in_government"] / n
     days = total["days_hist"]
     return {
         "scenario": scenario.name,
@@ -252,6 +286,10 @@ def _headline(
             }
             for i in order
         ],
+        **_cores(total["cores"], n, actors),
+        "p_in_government": {
+            actors[k]: round(float(p_in[k]), 4) for k in np.argsort(-p_in, kind="stable")
+        },
         "p_pm": {actors[k]: round(float(p_pm[k]), 4) for k in np.argsort(-p_pm, kind="stable")},
         "formation_days": {
             "median": _hist_quantile(days, 0.5),
@@ -291,7 +329,10 @@ def headlines(
     list of dict
         One headline per scenario, in order: ``scenario``, ``description``, ``settings``,
         ``samples``, ``lists`` (list -> seats mean, median, 90% interval, P(largest)),
-        ``coalitions`` (the likeliest five: label, p_form, p_majority), ``p_pm``,
+        ``coalitions`` (the likeliest five exact governments: label, p_form, p_majority),
+        ``cores`` (the likeliest five government cores: label, members, p; with
+        ``p_other_cores`` and ``n_cores``, so the cores and the rest sum to 1),
+        ``p_in_government`` (list -> P(in government)), ``p_pm``,
         ``formation_days`` (median, lo90, hi90, p_over_6_months), ``conflict_risk``
         (p_onset_any and by community).
     """
