@@ -92,9 +92,10 @@ def check_data(
     from forecast.data.summary import data_csv, data_summary, data_table
     from forecast.data.tables import write_atomic
     from forecast.run.dryrun import dry_run
+    from forecast.seats.bind import bind_law
 
     spec = load_spec(spec_path)
-    data = ingest_election(spec)
+    spec, data = bind_law(spec, ingest_election(spec))
     dry_run(spec, data)  # every check the run makes after the fit, made now
     rows = data_summary(data, spec)
     payload = json.dumps({"spec": str(spec_path), "elections": rows}, indent=2)

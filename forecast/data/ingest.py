@@ -20,6 +20,7 @@ from forecast.data.readers import (
     ElectionTables,
     read_communities,
     read_election_folder,
+    read_law_tables,
     read_provinces,
 )
 from forecast.data.spec import ForecastSpec
@@ -59,6 +60,10 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
         ``contested``, ``valid_votes``, ``registered``, ``magnitude``, ``voted``,
         ``turnout_pct`` (election, province), ``national_votes`` (election, party),
         ``national_valid`` (election),
+        ``alliance_size`` (party; the target's lists, NaN for the others) when the law has
+        thresholds by alliance size, ``population`` (province) when it apportions magnitudes by
+        population (the target's ``magnitude`` is then NaN until
+        :func:`forecast.seats.bind.bind_law` apportions it),
         ``community_share`` (province, community) when the spec names a communities table
         (NaN = unknown; ``community_share_low`` and ``_high``: the published range) with
         coord ``majority_community`` (province; a community slug,
@@ -74,17 +79,29 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
         read_election_folder(spec.resolve(e.path), e.id, provinces, root=spec.root)
         for e in spec.evidence
     ]
+    _check_apportionment(spec)
     target = read_election_folder(
-        spec.resolve(spec.data.target), spec.election.id, provinces, root=spec.root, results=False
+        spec.resolve(spec.data.target),
+        spec.election.id,
+        provinces,
+        root=spec.root,
+        results=False,
+        magnitudes=spec.law.magnitude is None,
     )
     for t in (*tables, target):
         prov.update(t.provenance)
-    _check_target_magnitudes(spec, target, provinces)
+    if spec.law.magnitude is None:
+        _check_target_magnitudes(spec, target, provinces)
+    sizes, population = read_law_tables(spec, provinces, prov)
     _check_quota_provinces(spec, provinces)
     _check_lineage(spec, tables)
 
     party_names = _party_names(spec, tables)
     ds = _election_dataset(spec, [*tables, target], province_rows, party_names, prov)
+    if sizes is not None:
+        ds["alliance_size"] = (dims.PARTY, [sizes.get(k, np.nan) for k in party_names])
+    if population is not None:
+        ds["population"] = (dims.PROVINCE, [float(population[p]) for p in provinces])
     communities = read_communities(spec, provinces, prov)
     if communities is not None:
         ds = ds.merge(communities.assign_coords({dims.PROVINCE: provinces}))
@@ -174,6 +191,19 @@ def _election_dataset(
             tile_col=(dims.PROVINCE, [r["tile_col"] for r in province_rows]),
         )
     return ds
+
+
+def _check_apportionment(spec: ForecastSpec) -> None:
+    """Refuse magnitudes apportioned by each draw's votes, which a forecast does not yet run."""
+    rule = spec.law.magnitude
+    if rule is not None and rule.base == "votes":
+        raise SpecError(
+            'a forecast does not yet apportion district magnitudes from = "votes" (in every '
+            'draw); give fixed magnitudes (magnitude.csv) or from = "population"; forecast '
+            "seats takes every rule",
+            file=spec.source_file,
+            where="key 'law.magnitude.from'",
+        )
 
 
 def _check_target_magnitudes(

@@ -24,6 +24,7 @@ from forecast.data.schemas import (
     MAGNITUDE,
     NATIONAL,
     PARTIES,
+    POPULATION,
     PROVINCES,
     TURNOUT,
     VOTES,
@@ -32,7 +33,13 @@ from forecast.data.spec import ForecastSpec
 from forecast.data.tables import Column, read_sidecar, read_table
 from forecast.errors import DataError, did_you_mean
 
-__all__ = ["ElectionTables", "read_communities", "read_election_folder", "read_provinces"]
+__all__ = [
+    "ElectionTables",
+    "read_communities",
+    "read_election_folder",
+    "read_law_tables",
+    "read_provinces",
+]
 
 
 @dataclass
@@ -85,9 +92,19 @@ def _check_known(
 
 
 def read_election_folder(
-    folder: Path, election: str, provinces: list[str], *, root: Path, results: bool = True
+    folder: Path,
+    election: str,
+    provinces: list[str],
+    *,
+    root: Path,
+    results: bool = True,
+    magnitudes: bool = True,
 ) -> ElectionTables:
-    """Read one election folder; ``results=False`` reads only its law tables (target election)."""
+    """Read one election folder; ``results=False`` reads only its law tables (target election).
+
+    The target needs ``magnitude.csv`` unless ``magnitudes`` is False (a law that apportions
+    the district seats); a past election's is read where it exists.
+    """
     prov: dict[str, Any] = {}
     if not folder.is_dir():
         raise DataError("election folder not found", file=folder)
@@ -96,7 +113,7 @@ def read_election_folder(
     turnout: list[dict[str, Any]] = []
     national: list[dict[str, Any]] = []
     magnitude: list[dict[str, Any]] = []
-    if (folder / "magnitude.csv").exists() or not results:
+    if (folder / "magnitude.csv").exists() or (not results and magnitudes):
         path = folder / "magnitude.csv"
         magnitude = _table(path, MAGNITUDE, ("province",), prov, root)
         for r in magnitude:
@@ -171,6 +188,54 @@ def _check_votes_within_valid(
                 where=f"row {last_row[prov_]}",
                 field="votes",
             )
+
+
+def read_law_tables(
+    spec: ForecastSpec, provinces: list[str], prov: dict[str, Any]
+) -> tuple[dict[str, int] | None, dict[str, int] | None]:
+    """Read the target's tables the law needs: lists' numbers of parties, provinces' population.
+
+    ``alliance_size`` of every list of the spec from the target's ``parties.csv`` when the law
+    has ``alliance_thresholds``; ``population`` of every province from its ``population.csv``
+    when the law apportions magnitudes by population; None where the law needs neither.
+    """
+    law, folder = spec.law, spec.resolve(spec.data.target)
+    sizes = None
+    if law.alliance_thresholds:
+        path = folder / "parties.csv"
+        rows = {r["party"]: r for r in _table(path, PARTIES, ("party",), prov, spec.root)}
+        for party in spec.party_ids:
+            if party not in rows:
+                raise DataError(
+                    f"list '{party}' of the spec has no row; law.alliance_thresholds needs "
+                    "every list's number of parties",
+                    file=path,
+                    field="alliance_size",
+                )
+            if not rows[party]["alliance_size"]:
+                raise DataError(
+                    f"list '{party}' has no alliance_size (a number of parties >= 1), which "
+                    "law.alliance_thresholds needs",
+                    file=path,
+                    where=f"row {rows[party]['_row']}",
+                    field="alliance_size",
+                )
+        sizes = {p: rows[p]["alliance_size"] for p in spec.party_ids}
+    population = None
+    if law.magnitude is not None and law.magnitude.base == "population":
+        path = folder / "population.csv"
+        rows = _table(path, POPULATION, ("province",), prov, spec.root)
+        for r in rows:
+            _check_known(path, r, "province", provinces, "province")
+        population = {r["province"]: r["population"] for r in rows}
+        for p in provinces:
+            if p not in population:
+                raise DataError(
+                    f"province '{p}' has no population, which law.magnitude apportions by",
+                    file=path,
+                    field="population",
+                )
+    return sizes, population
 
 
 def read_provinces(spec: ForecastSpec, prov: dict[str, Any]) -> list[dict[str, Any]]:

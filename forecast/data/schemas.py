@@ -2,7 +2,8 @@
 
 The country tables (``provinces.csv``, ``communities.csv``) and the tables of an election
 folder (``parties.csv``, ``votes.csv``, ``turnout.csv``, ``national.csv``, and the law tables
-``magnitude.csv`` and ``electorate.csv``). ``forecast.evaluate.truth`` reads the same files.
+``magnitude.csv``, ``electorate.csv`` and ``population.csv``). ``forecast.evaluate.truth``
+reads the same files.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ __all__ = [
     "MAGNITUDE",
     "NATIONAL",
     "PARTIES",
+    "POPULATION",
     "PROVINCES",
     "TURNOUT",
     "VOTES",
@@ -34,10 +36,13 @@ PROVINCES = (
     Column("tile_row", count, required=False, allow_empty=True),
     Column("tile_col", count, required=False, allow_empty=True),
 )
+# alliance_size: the number of parties in the list (an electoral coalition of several parties
+# has more than 1), read where the law's national threshold depends on it.
 PARTIES = (
     Column("party", slug),
     Column("party_name", text),
     Column("family", text, required=False, allow_empty=True),
+    Column("alliance_size", count, required=False, allow_empty=True),
     *_META,
 )
 VOTES = (
@@ -56,6 +61,8 @@ TURNOUT = (
 )
 MAGNITUDE = (Column("province", slug), Column("seats", count, allow_empty=True), *_META)
 ELECTORATE = (Column("province", slug), Column("registered", count, allow_empty=True), *_META)
+# The base of district magnitudes apportioned by population (law.magnitude from = "population").
+POPULATION = (Column("province", slug), Column("population", count), *_META)
 NATIONAL = (
     Column("party", slug),
     Column("votes", count, allow_empty=True),

@@ -6,6 +6,8 @@ district rule (a divisor method, or a quota with its rounding and a remainder ru
 magnitudes fixed or apportioned by a method, national thresholds (one share, or one by the
 number of parties in a list), quota and compensatory seats. :class:`LawSpec` is a law alone
 with its election's tables, for ``forecast seats`` on an election that is not forecast.
+:class:`LawTables` holds the target's tables a law reads when it allocates (the lists' numbers
+of parties, the provinces' population), bound to the law from the data by the run.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "DistrictRule",
     "ElectoralLaw",
     "LawSpec",
+    "LawTables",
     "QuotaSeats",
     "SecondTier",
 ]
@@ -197,6 +200,24 @@ class SecondTier(StrictSection):
         return DistrictRule(method=self.method, quota_rounding=self.quota_rounding)
 
 
+class LawTables(StrictSection):
+    """The target election's tables a law reads when it allocates, bound from the data.
+
+    A spec leaves this out: :func:`forecast.seats.bind.bind_law` fills it from ElectionData (the
+    ``alliance_size`` column of the target's ``parties.csv``, its ``population.csv``), so that
+    every stage allocating under ``spec.law`` (the forecast, its scenarios, the dry run, the
+    backtest's baselines) reads the same tables.
+    """
+
+    alliance_size: dict[Slug, PartyCount] = Field(
+        default_factory=dict, description="parties in each list, for law.alliance_thresholds"
+    )
+    population: dict[Slug, Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=dict,
+        description='each province\'s population, for law.magnitude from = "population"',
+    )
+
+
 class ElectoralLaw(StrictSection):
     """The whole seat law: district rule, quota and compensatory seats, majority and ties."""
 
@@ -239,6 +260,11 @@ class ElectoralLaw(StrictSection):
     )
     tie_seed: int = 0
     source: str = ""
+    tables: LawTables | None = Field(
+        default=None,
+        description="bound by the run from the target's tables (forecast.seats.bind); not "
+        "written in a spec",
+    )
 
     @property
     def majority_seats(self) -> int:

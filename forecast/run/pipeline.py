@@ -3,14 +3,15 @@
 The fitted posterior is saved beside the outputs with the hash of the spec's fit sections and
 the data, so a rerun with the same spec, data and seed (and ``forecast report``) reuses it instead
 of refitting, as does a run whose spec differs only in post-fit sections (coalitions, risk,
-scenarios, ...). The post-fit stages run in chunks of samples on dask (``forecast.run.scale``).
+scenarios, ...). The post-fit stages run in chunks of samples on dask (``forecast.run.scale``),
+under the spec's law bound to the target's tables (``forecast.seats.bind``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from forecast.run.scale import (
 )
 from forecast.run.scenarios import Scenario, baseline
 from forecast.run.store import data_hash, load_tree, save_tree
+from forecast.seats.bind import bind_law
 from forecast.votes.diagnostics import turnout_coverage, vote_share_coverage
 from forecast.votes.fit import fit_model
 from forecast.votes.model import build_model
@@ -169,10 +171,12 @@ def run_forecast(
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(spec)
     n = draws or spec.sampler.samples
     lap = _Laps()
-    data = ingest_election(spec)
-    runs = dry_run(spec, data, extra=scenarios or ())  # what the stages would refuse, refused now
+    loaded = spec  # its hash identifies the run: the bound tables are read from hashed files
+    spec, data = bind_law(spec, ingest_election(spec))
+    extra = [replace(s, spec=bind_law(s.spec, data)[0]) for s in scenarios or ()]
+    runs = dry_run(spec, data, extra=extra)  # what the stages would refuse, refused now
     lap("ingest and checks")
-    fit_key = data_hash(spec, data, fit_only=True)
+    fit_key = data_hash(loaded, data, fit_only=True)
     posterior = _posterior(spec, data, seed=seed, key=fit_key, out_dir=out_dir, progress=progress)
     checks = {
         "vote_share": vote_share_coverage(posterior, data, lineage_elections(spec), seed=seed + 6),
@@ -199,7 +203,7 @@ def run_forecast(
         coalitions=table,
         power=power,
         risk=risk,
-        spec_hash=data_hash(spec, data),
+        spec_hash=data_hash(loaded, data),
         seed=seed,
         out_dir=out_dir,
         checks=checks,

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from forecast import dims
-from forecast.data.schemas import PARTIES
+from forecast.data.schemas import PARTIES, POPULATION
 from forecast.data.spec import ForecastSpec, _spec_error, load_spec
 from forecast.data.spec_law import ElectoralLaw, LawSpec
 from forecast.data.tables import Column, count, read_table, slug, text, write_atomic
@@ -114,14 +114,12 @@ _META = (
     Column("notes", text, required=False, allow_empty=True),
 )
 _MAGNITUDE = (Column("province", slug), Column("seats", count), *_META)
-_POPULATION = (Column("province", slug), Column("population", count), *_META)
 _VOTES = (
     Column("province", slug),
     Column("party", slug),
     Column("votes", count),
     *_META,
 )
-_PARTIES = (*PARTIES, Column("alliance_size", count, allow_empty=True))
 
 
 def load_law(spec_path: Path) -> tuple[ElectoralLaw, Path]:
@@ -202,10 +200,10 @@ def seats_command(spec_path: Path, votes_path: Path, out_path: Path | None) -> x
         _check_districts(rows, magnitude, target / "magnitude.csv", votes_path)
     population = None
     if law.magnitude is not None and law.magnitude.base == "population":
-        population = _column(target / "population.csv", _POPULATION, "province", "population")
+        population = _column(target / "population.csv", POPULATION, "province", "population")
     sizes = None
     if law.alliance_thresholds:
-        sizes = _column(target / "parties.csv", _PARTIES, "party", "alliance_size")
+        sizes = _column(target / "parties.csv", PARTIES, "party", "alliance_size")
         for r in rows:
             if sizes.get(r["party"]) is None:
                 raise DataError(

@@ -21,7 +21,7 @@ from forecast import dims
 from forecast.data.spec_law import ElectoralLaw
 from forecast.seats.compiled import compiled_available
 from forecast.seats.draws import _allocate_numpy, _tie_seed
-from forecast.seats.magnitudes import apportion_magnitudes
+from forecast.seats.magnitudes import apportion_magnitudes, population_magnitudes
 from forecast.seats.national import _allowed, _national
 
 __all__ = ["allocate_seats"]
@@ -55,15 +55,16 @@ def allocate_seats(
     votes : xr.DataArray, dims (sample, province, party)
         Votes per list, whole numbers >= 0.
     magnitude : xr.DataArray or None, dims (province,)
-        Seats of each province's district; None when the law apportions them.
+        Seats of each district; None when the law apportions them (by population, if given
+        the law's apportionment replaces them, as a scenario changing the rule must).
     law : ElectoralLaw
         The law, ``spec.law``.
     valid_votes : xr.DataArray, optional, dims (sample, province)
         Valid votes per province when they include lists not in ``votes``; at least the sum
         of ``votes`` over ``party`` (not re-checked here). Defaults to that sum.
     alliance_size, population : xr.DataArray, optional, dims (party,) and (province,)
-        Parties in each list, for ``law.alliance_thresholds``; each province's population,
-        for magnitudes apportioned by population.
+        Parties in each list (for ``law.alliance_thresholds``), provinces' population (for
+        magnitudes by population); default ``law.tables`` (:mod:`forecast.seats.bind`).
     seed, chunk : int
         Combined with ``law.tie_seed`` for the tie lottery; draws per batch (bounds memory).
     engine : str
@@ -84,10 +85,9 @@ def allocate_seats(
     Raises
     ------
     ValueError
-        If the magnitudes and reserved seats miss the house size, the provinces of ``votes``
-        and ``magnitude`` differ, magnitudes are given that the law apportions (or missing), a
-        quota list has votes, a list lacks an alliance size the law needs, a district with
-        seats has no votes at all, or (a bug) a draw's seats miss the house size.
+        If magnitudes and reserved seats miss the house, provinces differ, magnitudes are given
+        that votes apportion (or missing), a quota list has votes, a table the law reads is
+        missing, a district with seats has no votes, or (a bug) a draw's seats miss the house.
 
     Examples
     --------
@@ -103,10 +103,20 @@ def allocate_seats(
     """
     votes, magnitude, valid_votes = _check_inputs(votes, magnitude, valid_votes, law)
     magnitude = _magnitudes(votes, magnitude, valid_votes, law, population=population, seed=seed)
-    sizes = None if alliance_size is None else _sizes(alliance_size, votes)
+    sizes = _sizes(_bound(law, "alliance_size", alliance_size, dims.PARTY), votes)
     compiled = _use_compiled(engine, votes.sizes[dims.SAMPLE] >= chunk)
     kwargs = {"seed": seed, "chunk": chunk, "compiled": compiled, "sizes": sizes}
     return dims.check(_apply_law(votes, magnitude, valid_votes, law, **kwargs), "SeatDraws")
+
+
+def _bound(
+    law: ElectoralLaw, name: str, given: xr.DataArray | None, dim: str
+) -> xr.DataArray | None:
+    """Return the table given, else the one bound to the law (``law.tables``), dims (dim,)."""
+    bound = {} if law.tables is None else getattr(law.tables, name)
+    if given is not None or not bound:
+        return given
+    return xr.DataArray(list(bound.values()), coords={dim: list(bound)})
 
 
 def _magnitudes(
@@ -126,15 +136,12 @@ def _magnitudes(
     rule, provinces = law.magnitude, votes[dims.PROVINCE]
     if rule is None:
         return magnitude
-    seats, tie_seed = law.house_size - law.reserved_seats, _tie_seed(law, seed)
+    population = _bound(law, "population", population, dims.PROVINCE)
     if rule.base == "population":
         if population is None:
             raise ValueError("law.magnitude apportions by population: pass population")
-        base = population.reindex({dims.PROVINCE: provinces.values})
-        if base.isnull().any():
-            raise ValueError("population: a province of the votes has no population")
-        m = apportion_magnitudes(base.values[None, :], seats, rule.rule, tie_seed=tie_seed)
-        return xr.DataArray(m[0], dims=dims.PROVINCE, coords={dims.PROVINCE: provinces})
+        return population_magnitudes(population.reindex({dims.PROVINCE: provinces.values}), law)
+    seats, tie_seed = law.house_size - law.reserved_seats, _tie_seed(law, seed)
     base = votes.sum(dims.PARTY) if valid_votes is None else valid_votes
     rows = xr.DataArray(np.arange(votes.sizes[dims.SAMPLE]), dims=dims.SAMPLE)
     return xr.apply_ufunc(
@@ -148,8 +155,10 @@ def _magnitudes(
     )
 
 
-def _sizes(alliance_size: xr.DataArray, votes: xr.DataArray) -> np.ndarray:
+def _sizes(alliance_size: xr.DataArray | None, votes: xr.DataArray) -> np.ndarray | None:
     """Each list's number of parties in the order of the votes' lists, dims (party,)."""
+    if alliance_size is None:
+        return None
     parties = [str(p) for p in votes[dims.PARTY].values]
     missing = sorted(set(parties) - {str(p) for p in alliance_size[dims.PARTY].values})
     if missing:
@@ -174,7 +183,8 @@ def _check_inputs(
     votes = _check_votes(votes)
     provinces = [str(p) for p in votes[dims.PROVINCE].values]
     parties = [str(p) for p in votes[dims.PARTY].values]
-    if (magnitude is None) != (law.magnitude is not None):
+    by_population = law.magnitude is not None and law.magnitude.base == "population"
+    if (magnitude is None) != (law.magnitude is not None) and not by_population:
         raise ValueError(
             "law.magnitude apportions the district seats: pass magnitude=None"
             if law.magnitude is not None

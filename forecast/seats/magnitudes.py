@@ -10,12 +10,15 @@ the result.
 from __future__ import annotations
 
 import numpy as np
+import xarray as xr
 
-from forecast.data.spec_law import DistrictRule
+from forecast import dims
+from forecast.data.spec_law import DistrictRule, ElectoralLaw
+from forecast.seats.draws import _tie_seed
 from forecast.seats.kernels import allocate_district
 from forecast.seats.ties import Lottery
 
-__all__ = ["apportion_magnitudes"]
+__all__ = ["apportion_magnitudes", "population_magnitudes"]
 
 # Lottery stream of the apportionment (provinces use 0 .. P-1, compensatory seats 1,000,001).
 _APPORTION_STREAM = 1_000_002
@@ -67,3 +70,35 @@ def apportion_magnitudes(
         quota_rounding=rule.quota_rounding,
         lottery=lottery,
     )
+
+
+def population_magnitudes(population: xr.DataArray, law: ElectoralLaw) -> xr.DataArray:
+    """District magnitudes apportioned by ``law.magnitude`` from each province's population.
+
+    One apportionment for every draw, made before the vote: a tie goes by the law's own lottery
+    (``law.tie_seed``), never by a run's seed.
+
+    Parameters
+    ----------
+    population : xr.DataArray, dims (province,)
+        Each province's population.
+    law : ElectoralLaw
+        A law with ``magnitude`` from population.
+
+    Returns
+    -------
+    xr.DataArray, dims (province,)
+        Seats of each district (int64), summing to the house less quota and compensatory seats.
+
+    Raises
+    ------
+    ValueError
+        If a province has no population (NaN), or the populations are all zero.
+    """
+    if population.isnull().any():
+        raise ValueError("population: a province of the votes has no population")
+    seats = law.house_size - law.reserved_seats
+    m = apportion_magnitudes(
+        population.values[None, :], seats, law.magnitude.rule, tie_seed=_tie_seed(law, 0)
+    )
+    return xr.DataArray(m[0], dims=dims.PROVINCE, coords={dims.PROVINCE: population[dims.PROVINCE]})
