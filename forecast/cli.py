@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tomllib
 import warnings
 from collections.abc import Callable
 from enum import Enum
@@ -18,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from forecast.errors import ForecastError
+from forecast.errors import ForecastError, SpecError
 from forecast.log import console, err_console, setup_logging
 
 # Third-party notices that say nothing about this run: not shown to users of the command.
@@ -33,7 +34,8 @@ app = typer.Typer(
 )
 log = logging.getLogger("forecast")
 
-DEFAULT_SPEC = Path("models/iraq_2010.toml")
+# The spec run, scenario and report take when none is given: the project's own setting.
+DEFAULT_SPEC_HELP = "spec file (default: tool.forecast.default_spec of ./pyproject.toml)"
 SpecArg = Annotated[Path, typer.Argument(help="spec file (models/*.toml)")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="show debug messages")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="show warnings and errors only")]
@@ -54,6 +56,21 @@ class SummaryFormat(str, Enum):
     table = "table"
     csv = "csv"
     json = "json"
+
+
+def _spec_or_default(spec_path: Path | None) -> Path:
+    """Return the spec given, else ``[tool.forecast] default_spec`` of ./pyproject.toml."""
+    if spec_path is not None:
+        return spec_path
+    config = Path("pyproject.toml")
+    try:
+        default = tomllib.loads(config.read_text(encoding="utf-8"))["tool"]["forecast"]
+        return Path(default["default_spec"])
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        raise SpecError(
+            "no spec given, and no [tool.forecast] default_spec in pyproject.toml here to take",
+            file=config.resolve(),
+        ) from None
 
 
 def _command(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -139,7 +156,7 @@ def seats(
 @app.command("run")
 @_command
 def run(
-    spec_path: Annotated[Path, typer.Argument(help="spec file")] = DEFAULT_SPEC,
+    spec_path: Annotated[Path | None, typer.Argument(help=DEFAULT_SPEC_HELP)] = None,
     seed: Annotated[int | None, typer.Option(help="random seed (default: the spec's)")] = None,
     draws: Annotated[int | None, typer.Option(help="posterior predictive samples")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
@@ -148,13 +165,20 @@ def run(
     quiet: Quiet = False,
 ) -> None:
     """Run the whole forecast for a spec (and its scenario blocks); write the results and PDF."""
-    _run_and_write(spec_path, seed=seed, draws=draws, out=out, scheduler=scheduler, quiet=quiet)
+    _run_and_write(
+        _spec_or_default(spec_path),
+        seed=seed,
+        draws=draws,
+        out=out,
+        scheduler=scheduler,
+        quiet=quiet,
+    )
 
 
 @app.command("scenario")
 @_command
 def scenario(
-    spec_path: Annotated[Path, typer.Argument(help="spec file")] = DEFAULT_SPEC,
+    spec_path: Annotated[Path | None, typer.Argument(help=DEFAULT_SPEC_HELP)] = None,
     settings: Annotated[
         list[str] | None,
         typer.Option(
@@ -178,9 +202,9 @@ def scenario(
     duration., risk.).
     """
     from forecast.data.spec import load_spec
-    from forecast.errors import SpecError
     from forecast.run.scenarios import parse_assignments, parse_scenario
 
+    spec_path = _spec_or_default(spec_path)
     spec = load_spec(spec_path)
     extra = (
         [
@@ -292,8 +316,8 @@ def fit_priors(
 def report(
     result_dir: Annotated[Path, typer.Argument(help="folder of a finished run (has result.nc)")],
     spec_path: Annotated[
-        Path, typer.Option("--spec", help="spec the run was made with")
-    ] = DEFAULT_SPEC,
+        Path | None, typer.Option("--spec", help=f"spec the run was made with; {DEFAULT_SPEC_HELP}")
+    ] = None,
     verbose: Verbose = False,
     quiet: Quiet = False,
 ) -> None:
@@ -304,7 +328,7 @@ def report(
     from forecast.run.results import load_result
     from forecast.run.store import data_hash
 
-    spec = load_spec(spec_path)
+    spec = load_spec(_spec_or_default(spec_path))
     key = data_hash(spec, ingest_election(spec))
     result = load_result(result_dir, spec, spec_hash=key)
     pdf = render_report(result)
@@ -347,8 +371,6 @@ def backtest(
         )
         return
     if truth is None:
-        from forecast.errors import SpecError
-
         raise SpecError("give the actual results with --truth FOLDER, or use --rolling")
 
     from forecast.evaluate.backtest import run_backtest, scores_table

@@ -14,6 +14,24 @@ from hypothesis import HealthCheck, settings
 
 from forecast.toy_project import write_toy_project
 
+# Council of Representatives seats won in Iraq on 7 March 2010 (IHEC final results as certified
+# in June 2010); 325 in all. A deterministic case for the coalition and risk stages.
+IRAQ_2010_SEATS: dict[str, int] = {
+    "iraqiya": 91,
+    "state_of_law": 89,
+    "iraqi_national_alliance": 70,
+    "kurdistan_list": 43,
+    "gorran": 8,
+    "tawafuq": 6,
+    "unity_alliance_of_iraq": 4,
+    "kurdistan_islamic_union": 4,
+    "islamic_group_kurdistan": 2,
+    "christian_quota": 5,
+    "yazidi_quota": 1,
+    "shabak_quota": 1,
+    "sabean_quota": 1,
+}
+
 settings.register_profile("fast", max_examples=60, deadline=None)
 settings.register_profile(
     "ci", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -6,10 +6,11 @@ import math
 import numpy as np
 import powerindex
 import pytest
+from conftest import IRAQ_2010_SEATS
 from hypothesis import given
 
 from forecast.government.power import power_indices, power_kernel
-from forecast.testing import IRAQ_2010_SEATS, toy_seat_draws, toy_spec, voting_games
+from forecast.testing import toy_seat_draws, toy_spec, voting_games
 
 
 def brute_force(weights: list[int], quota: int) -> tuple[np.ndarray, np.ndarray]:

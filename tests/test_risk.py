@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import IRAQ_2010_SEATS
 
 from forecast.data.spec import load_spec
 from forecast.errors import SpecError
@@ -16,7 +17,7 @@ from forecast.government.risk import assess_risk
 from forecast.government.risk_check import past_bases, risk_given_government
 from forecast.government.risk_terms import under_representation
 from forecast.government.status import STATUSES
-from forecast.testing import IRAQ_2010_SEATS, toy_seat_draws, toy_spec
+from forecast.testing import toy_seat_draws, toy_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SEATS = {"alpha": 40, "beta": 30, "gamma": 20, "delta": 10}
