@@ -66,3 +66,48 @@ def test_each_list_governs_with_the_formation_probability_of_its_coalitions():
     expected = (p[:, None] * members).sum(axis=0)
     np.testing.assert_allclose(table["p_in_government"].values, expected)
     assert table["p_in_government"].max().item() <= 1.0 + 1e-9
+
+
+def test_a_known_result_is_scored_at_its_core_and_its_lists():
+    from forecast.government.formation_check import formation_given_seats, known_government
+
+    spec = toy_spec(parties={**_parties(), "other": ("other", {"north": 1.0})})
+    # "zeta" is not in the spec: its 2 seats go to the spec's "other" list
+    seats = {"alpha": 45, "beta": 35, "gamma": 15, "delta": 3, "zeta": 2}
+    table = formation_given_seats(spec, seats, samples=300, seed=2)
+    assert int(table["actor_seats"].sel(party="other").max()) == 2
+    assert (table["actor_seats"].values == table["actor_seats"].values[0]).all()
+    members = ["alpha", "beta", "gamma", "delta"]
+    found = known_government(table, seats, members, pm="alpha")
+    # delta holds 3 of the government's 98 seats, under the 10% core share: the core is the rest
+    assert found["core"] == "alpha+beta+gamma"
+    drawn = table["core"].values[table["core_of_sample"].values]
+    p = (drawn == "alpha+beta+gamma").mean()
+    assert found["p_core"] == pytest.approx(p)
+    assert found["core_rank"] == 1 + len({c for c in drawn if (drawn == c).mean() > p})
+    assert found["p_likeliest_core"] == pytest.approx(table["p_core"].max().item())
+    labels = list(table["coalition"].values)
+    k = labels.index("alpha+beta+delta+gamma")
+    assert found["p_form"] == pytest.approx(table["p_form"].values[k])
+    assert found["coalition_rank"] == 1 + int((table["p_form"].values > found["p_form"]).sum())
+    assert found["p_in_government"] == {
+        m: pytest.approx(table["p_in_government"].sel(party=m).item()) for m in members
+    }
+    assert found["p_pm"] == pytest.approx(table["p_pm"].sel(party="alpha").item())
+    # a government that is no candidate (alpha + gamma already win) has no rank and no chance
+    other = known_government(table, seats, ["alpha", "gamma", "delta"])
+    assert other["coalition_rank"] is None and other["p_form"] == 0.0
+    assert other["core"] == "alpha+gamma" and "p_pm" not in other
+
+
+def test_a_known_result_with_an_unnamed_list_needs_an_other_list():
+    from forecast.government.formation_check import formation_given_seats
+
+    with pytest.raises(ValueError, match="zeta"):
+        formation_given_seats(toy_spec(), {"alpha": 60, "zeta": 40}, samples=10, seed=1)
+
+
+def _parties():
+    from forecast.testing import _TOY_PARTIES
+
+    return dict(_TOY_PARTIES)

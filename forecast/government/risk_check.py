@@ -20,7 +20,7 @@ from forecast.dims import CI_BOUND, PARTY, SAMPLE
 from forecast.government.coalitions import score_coalitions
 from forecast.government.risk import assess_risk
 
-__all__ = ["past_bases", "risk_given_government"]
+__all__ = ["fixed_seat_draws", "past_bases", "risk_given_government"]
 
 
 def past_bases(spec: ForecastSpec, election: str, lists: Sequence[str]) -> dict[str, dict]:
@@ -44,6 +44,23 @@ def past_bases(spec: ForecastSpec, election: str, lists: Sequence[str]) -> dict[
                 mix[community] = mix.get(community, 0.0) + share * part
         out[name] = mix
     return out
+
+
+def fixed_seat_draws(seats: Mapping[str, int], samples: int) -> xr.Dataset:
+    """Give SeatDraws holding one known result in every sample: ``seats`` (sample, party).
+
+    The house is the seats' sum and the majority more than half of it.
+    """
+    names = list(seats)
+    house = int(sum(seats.values()))
+    counts = np.broadcast_to(
+        np.array([seats[p] for p in names], dtype=np.int64), (samples, len(names))
+    )
+    return xr.Dataset(
+        {"seats": ((SAMPLE, PARTY), counts.copy())},
+        coords={SAMPLE: np.arange(samples), PARTY: names},
+        attrs={"house_size": house, "majority": house // 2 + 1, "sample_dims": [SAMPLE]},
+    )
 
 
 def risk_given_government(
@@ -81,16 +98,7 @@ def risk_given_government(
         update={"incumbent": tuple(members), "min_seats": 1, "bloc_positions": {}}
     )
     spec = spec.model_copy(update={"party": parties, "coalitions": rules})
-    names = list(seats)
-    house = int(sum(seats.values()))
-    counts = np.broadcast_to(
-        np.array([seats[p] for p in names], dtype=np.int64), (samples, len(names))
-    )
-    draws = xr.Dataset(
-        {"seats": ((SAMPLE, PARTY), counts.copy())},
-        coords={SAMPLE: np.arange(samples), PARTY: names},
-        attrs={"house_size": house, "majority": house // 2 + 1, "sample_dims": [SAMPLE]},
-    )
+    draws = fixed_seat_draws(seats, samples)
     table = score_coalitions(draws, spec)
     label = "+".join(sorted(members))
     index = list(table["coalition"].values).index(label)
