@@ -29,11 +29,31 @@ __all__ = [
     "concentration",
     "list_support",
     "turnout",
+    "turnout_noise_draws",
+    "turnout_noise_prior",
 ]
 
 VOTE_ELECTION = "vote_election"
 NEG = -1.0e3  # logit of a list outside a community's base: exp underflows to exactly 0
 TURNOUT_DATA = "turnout_logit_observed"
+TURNOUT_NOISE_RATE = "turnout_noise_rate"
+NOISE_SHAPE = 4.0  # inverse-gamma shape of the turnout noise's variance: clear of zero
+
+
+def turnout_noise_prior(priors: PriorSpec) -> tuple[float, float]:
+    """Inverse-gamma (shape, scale) of the turnout noise's variance, mean ``turnout_noise``^2."""
+    return NOISE_SHAPE, (NOISE_SHAPE - 1.0) * priors.turnout_noise**2
+
+
+def turnout_noise_draws(rate: xr.DataArray, n_seen: int, rng: np.random.Generator) -> xr.DataArray:
+    """Draws of the turnout noise scale given each posterior draw's residuals.
+
+    The noise variance is integrated out of the model; given the turnout effects it is
+    inverse-gamma with shape ``NOISE_SHAPE + n_seen / 2`` and the sampled ``rate``, so one
+    draw per posterior draw gives the noise's posterior (for predictive checks and SBC).
+    """
+    gamma = rng.gamma(NOISE_SHAPE + 0.5 * n_seen, size=rate.shape)
+    return np.sqrt(rate / gamma).rename("turnout_noise")
 
 
 def community_mix(data: xr.Dataset, spec: ForecastSpec, communities: list[str]):
@@ -61,11 +81,17 @@ def turnout(spec: ForecastSpec, turnout_obs: np.ndarray, communities: list[str],
     )
     seen = np.flatnonzero(np.isfinite(turnout_obs))  # flat (election, province) cells
     observed = turnout_obs.ravel()[seen]
-    noise = spec.priors.turnout_noise
-    turnout_noise = pm.Gamma("turnout_noise", alpha=4.0, beta=4.0 / noise)
     # a named data container, so that simulation-based calibration can swap in simulated turnout
     logit_observed = pm.Data(TURNOUT_DATA, np.log(observed) - np.log1p(-observed))
-    pm.Normal("turnout_logit", eta.ravel()[seen], turnout_noise, observed=logit_observed)
+    resid = logit_observed - eta.ravel()[seen]
+    shape, scale = turnout_noise_prior(spec.priors)
+    # The reported turnouts scatter around their expected logit with one shared variance,
+    # inverse-gamma a priori and integrated out: with one measured election the noise and
+    # the turnout effects are not separately identified, and sampling the noise's scale
+    # makes a funnel the sampler cannot follow. What is left is the multivariate t density
+    # of the residuals (up to a constant); ``turnout_noise_draws`` recovers the noise.
+    rate = pm.Deterministic(TURNOUT_NOISE_RATE, scale + 0.5 * pt.sum(resid**2))
+    pm.Potential("turnout_logit", -(shape + 0.5 * len(seen)) * pt.log(rate))
     pm.Deterministic("turnout", turnout_all[-1], dims=dims.PROVINCE)
     return turnout_all
 

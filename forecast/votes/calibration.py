@@ -20,11 +20,23 @@ from scipy import stats
 
 from forecast import dims
 from forecast.data.spec import ForecastSpec
-from forecast.votes.blocks import TURNOUT_DATA
+from forecast.data.spec_model import PriorSpec
+from forecast.votes.blocks import (
+    TURNOUT_DATA,
+    TURNOUT_NOISE_RATE,
+    turnout_noise_draws,
+    turnout_noise_prior,
+)
 from forecast.votes.likelihood import VOTES_DATA
 from forecast.votes.model import build_model, vote_observations
 
-__all__ = ["prior_predictive", "rank_uniformity", "sbc_ranks", "simulate_votes"]
+__all__ = [
+    "prior_predictive",
+    "rank_uniformity",
+    "sbc_ranks",
+    "simulate_turnout",
+    "simulate_votes",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +55,10 @@ SBC_VARS = (
 
 
 def prior_predictive(model: pm.Model, draws: int, seed: int) -> xr.DataTree:
-    """Prior draws of every parameter and of the observed turnout (PyMC's forward sampler).
+    """Prior draws of every parameter (PyMC's forward sampler).
 
-    The vote likelihood is a potential, which forward sampling ignores: the vote counts of a
-    prior draw come from :func:`simulate_votes`.
+    The likelihoods are potentials, which forward sampling ignores: the vote counts of a prior
+    draw come from :func:`simulate_votes`, its reported turnout from :func:`simulate_turnout`.
     """
     with model, warnings.catch_warnings():
         warnings.filterwarnings("ignore", "The effect of Potentials", UserWarning)
@@ -85,6 +97,20 @@ def simulate_votes(
     return counts
 
 
+def simulate_turnout(
+    prior: xr.Dataset, turnout_obs: np.ndarray, priors: PriorSpec, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw the reported turnout (logit, draw x measured cell) of each prior draw, and its noise.
+
+    The noise variance is drawn from its inverse-gamma prior, since the model integrates it out.
+    """
+    shape, scale = turnout_noise_prior(priors)
+    noise = np.sqrt(scale / rng.gamma(shape, size=prior.sizes["draw"]))
+    expected = prior["turnout_all"].values[:, np.isfinite(turnout_obs)]
+    eta = np.log(expected) - np.log1p(-expected)
+    return eta + noise[:, None] * rng.normal(size=eta.shape), noise
+
+
 def sbc_ranks(
     spec: ForecastSpec,
     data: xr.Dataset,
@@ -110,11 +136,14 @@ def sbc_ranks(
     model = build_model(data, spec)
     obs = vote_observations(data, spec)
     past = [str(e) for e in model.coords["past_election"]]
+    turnout_obs = data["turnout_pct"].values / 100.0
+    n_seen = int(np.isfinite(turnout_obs).sum())
     prior = prior_predictive(model, sims, seed)
     truth = prior["prior"].to_dataset().isel(chain=0)
-    observed = prior["prior_predictive"]["turnout_logit"].isel(chain=0).values
-    compiled = nutpie.compile_pymc_model(model, freeze_model=False)
     rng = np.random.default_rng(seed)
+    observed, noise = simulate_turnout(truth, turnout_obs, spec.priors, rng)
+    truth = truth.assign(turnout_noise=("draw", noise))
+    compiled = nutpie.compile_pymc_model(model, freeze_model=False)
     ranks, divergences = [], []
     for i in range(sims):
         one = truth.isel(draw=i)
@@ -131,6 +160,7 @@ def sbc_ranks(
             target_accept=spec.sampler.target_accept,
         )
         post = tree["posterior"].to_dataset().isel(draw=slice(None, None, thin))
+        post["turnout_noise"] = turnout_noise_draws(post[TURNOUT_NOISE_RATE], n_seen, rng)
         ranks.append(xr.Dataset({v: (post[v] < one[v]).sum(("chain", "draw")) for v in SBC_VARS}))
         divergences.append(int(tree["sample_stats"]["diverging"].sum()))
         log.info("SBC simulation %d of %d: %d divergences", i + 1, sims, divergences[-1])

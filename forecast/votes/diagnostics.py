@@ -17,6 +17,7 @@ import numpy as np
 import xarray as xr
 
 from forecast import dims
+from forecast.votes.blocks import TURNOUT_NOISE_RATE, turnout_noise_draws
 
 __all__ = [
     "RHAT_MAX",
@@ -168,14 +169,15 @@ def turnout_coverage(
 ) -> dict[str, float]:
     """Share of observed turnout figures inside their 90% posterior predictive intervals."""
     rng = np.random.default_rng(seed)
-    post = stack_samples(posterior["posterior"].to_dataset()[["turnout_all", "turnout_noise"]])
+    post = stack_samples(posterior["posterior"].to_dataset()[["turnout_all", TURNOUT_NOISE_RATE]])
     pick = rng.choice(
         post.sizes[dims.SAMPLE], size=min(draws, post.sizes[dims.SAMPLE]), replace=False
     )
     post = post.isel({dims.SAMPLE: pick})
-    eta = np.log(post["turnout_all"].values) - np.log1p(-post["turnout_all"].values)
-    sim = eta + rng.normal(size=eta.shape) * post["turnout_noise"].values[:, None, None]
     obs = data["turnout_pct"].values / 100.0
     ok = np.isfinite(obs)
+    noise = turnout_noise_draws(post[TURNOUT_NOISE_RATE], int(ok.sum()), rng)
+    eta = np.log(post["turnout_all"].values) - np.log1p(-post["turnout_all"].values)
+    sim = eta + rng.normal(size=eta.shape) * noise.values[:, None, None]
     logit = np.log(obs[ok]) - np.log1p(-obs[ok])
     return {"coverage_90": round(predictive_coverage(logit, sim[:, ok]), 3), "n": int(ok.sum())}
