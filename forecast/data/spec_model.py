@@ -39,10 +39,10 @@ class PriorSpec(StrictSection):
     turnout_noise: float = Field(
         default=0.2,
         gt=0,
-        description="prior mean of the noise of a reported turnout around its province's "
-        "expected turnout (logit scale; Gamma with shape 4, zero-avoiding: with one measured "
-        "election the noise and the province effects are not separately identified, and a "
-        "noise scale free to reach 0 is a funnel for the sampler)",
+        description="prior root-mean-square noise of a reported turnout around its province's "
+        "expected turnout (logit scale; its variance is inverse-gamma with shape 4 and is "
+        "integrated out of the model, since with one measured election the noise and the "
+        "province effects are not separately identified)",
     )
     swing_sigma: float = Field(default=0.3, gt=0, description="per sqrt(year), logit scale")
     kind_sigma: float = Field(
