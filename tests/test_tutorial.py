@@ -103,5 +103,5 @@ def test_check_data_passes_on_the_spec(project):
     assert result.exit_code == 0, result.output
     assert "spec and data are valid" in result.output
     spec = load_spec(spec_path)
-    assert [e.id for e in spec.evidence] == ["2014_federal"]
+    assert [e.id for e in spec.evidence] == ["2010_federal", "2014_federal"]
     assert len(spec.party) == 14 and spec.law.house_size == 150
