@@ -31,7 +31,7 @@ class ElectionInfo(StrictSection):
     name: str
     country: Slug
     date: dt.date
-    kind: Literal["parliamentary", "provincial", "presidential_list", "constituent"]
+    kind: Literal["parliamentary", "provincial", "regional", "presidential_list", "constituent"]
     information_cutoff: dt.date = Field(
         description="Last day whose information the spec may use; must be before the election."
     )
@@ -77,7 +77,7 @@ class EvidenceElection(StrictSection):
     id: Slug
     path: DataPath
     date: dt.date
-    kind: Literal["parliamentary", "provincial", "presidential_list", "constituent"]
+    kind: Literal["parliamentary", "provincial", "regional", "presidential_list", "constituent"]
 
 
 class PartySpec(StrictSection):
