@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 
+import arviz as az
+import numpy as np
 import pytest
 from conftest import mock_sampling
 
 from forecast.data.ingest import ingest_election
 from forecast.data.spec import load_spec
 from forecast.data.spec_model import SamplerSpec
+from forecast.votes.diagnostics import convergence_summary
 from forecast.votes.fit import escalate, fit_model
 from forecast.votes.model import build_model
 
@@ -57,3 +60,17 @@ def test_the_retries_reach_summary_json_and_the_report(toy_project, tmp_path):
     assert [a["tune"] for a in attempts] == [50, 100]
     facts = dict(diagnostics_section(result, summary)["facts"])
     assert "tune 50, draws 50" in facts["Fit 1 (failed the gate, refitted)"]
+
+
+def test_convergence_summary_skips_parameters_of_size_zero():
+    """A spec whose lineage rows all have one share has an empty lineage_offset."""
+    rng = np.random.default_rng(0)
+    tree = az.from_dict(
+        {
+            "posterior": {"a": rng.normal(size=(4, 500)), "empty": np.zeros((4, 500, 0))},
+            "sample_stats": {"diverging": np.zeros((4, 500), bool)},
+        }
+    )
+    summary = convergence_summary(tree, ["a", "empty"])
+    assert summary["worst_parameter"] == "a"
+    assert summary["rhat_max"] < 1.01

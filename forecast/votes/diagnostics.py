@@ -53,8 +53,10 @@ def convergence_summary(idata: xr.DataTree, var_names: list[str]) -> dict[str, f
         warnings.simplefilter("ignore", RuntimeWarning)
         rhat = az.rhat(idata, var_names=var_names)
         ess = az.ess(idata, var_names=var_names, method="bulk")
-    rhat_max, worst = max((float(rhat[v].max()), v) for v in rhat.data_vars)
-    ess_min = min(float(ess[v].min()) for v in ess.data_vars)
+    # a parameter of size 0 (no lineage row with two shares, say) has nothing to diagnose
+    sized = [v for v in rhat.data_vars if rhat[v].size]
+    rhat_max, worst = max((float(rhat[v].max()), v) for v in sized)
+    ess_min = min(float(ess[v].min()) for v in sized)
     divergences = (
         int(idata.sample_stats["diverging"].sum()) if "diverging" in idata.sample_stats else 0
     )
