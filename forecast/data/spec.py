@@ -36,6 +36,7 @@ from forecast.data.spec_government import (
 )
 from forecast.data.spec_law import ElectoralLaw
 from forecast.data.spec_model import PriorSpec, SamplerSpec
+from forecast.data.spec_polls import PollSettings
 from forecast.data.spec_run import ReportOptions, ScenarioSpec
 from forecast.errors import SpecError, did_you_mean
 
@@ -60,6 +61,7 @@ class ForecastSpec(StrictSection):
     duration: DurationPriors = DurationPriors()
     risk: RiskPriors = RiskPriors()
     priors: PriorSpec = PriorSpec()
+    polls: PollSettings = PollSettings()
     sampler: SamplerSpec = SamplerSpec()
     report: ReportOptions = ReportOptions()
     scenario: tuple[ScenarioSpec, ...] = ()
@@ -229,6 +231,9 @@ def load_spec(path: Path | str) -> ForecastSpec:
     except ValidationError as exc:
         raise _spec_error(path, exc) from None
     _check_paths(spec, path)
+    from forecast.data.polls import read_polls  # reads data tables: imports the spec
+
+    read_polls(spec)  # a bad polls table fails at load, naming its file, row and field
     return spec
 
 
@@ -238,6 +243,8 @@ def _check_paths(spec: ForecastSpec, path: Path) -> None:
         ("data.provinces", spec.data.provinces),
         ("data.target", spec.data.target),
         ("data.communities", spec.data.communities),
+        ("data.polls", spec.data.polls),
+        ("data.regions", spec.data.regions),
     ]
     entries += [(f"evidence[{i}].path", e.path) for i, e in enumerate(spec.evidence)]
     for key, rel in entries:

@@ -69,6 +69,12 @@ class DataPaths(StrictSection):
         "estimates with their range, which override the communities table's shares; rows of "
         "province 'national' are the sources' national figures and are not read",
     )
+    polls: DataPath | None = Field(
+        default=None, description="CSV of published polls of the target (forecast.data.polls)"
+    )
+    regions: DataPath | None = Field(
+        default=None, description="CSV: region, region_name, province: the scopes of polls"
+    )
 
 
 class EvidenceElection(StrictSection):

@@ -17,10 +17,11 @@ import xarray as xr
 
 from forecast import __version__
 from forecast.data import lineage
+from forecast.data import polls as poll_table
 from forecast.data.spec import POST_FIT_SECTIONS, ForecastSpec, spec_hash
 from forecast.data.tables import write_atomic
 from forecast.errors import StoreError
-from forecast.votes import blocks, fit, likelihood, priors
+from forecast.votes import blocks, fit, likelihood, polls, priors
 from forecast.votes import model as vote_model
 
 __all__ = ["data_hash", "json_attr", "load_tree", "save_tree"]
@@ -40,7 +41,9 @@ def data_hash(spec: ForecastSpec, data: xr.Dataset, *, fit_only: bool = False) -
     """
     files = [spec.resolve(Path(p)) for p in json.loads(data.attrs["provenance"])]
     files += [f.with_name(f.stem + ".source.toml") for f in files]
-    code = [Path(m.__file__) for m in (vote_model, blocks, likelihood, priors, lineage, fit)]
+    files += poll_table.poll_files(spec)
+    modules = (vote_model, blocks, likelihood, polls, poll_table, priors, lineage, fit)
+    code = [Path(m.__file__) for m in modules]
     exclude = POST_FIT_SECTIONS if fit_only else frozenset()
     return spec_hash(spec, data_files=[f for f in files if f.exists()] + code, exclude=exclude)
 

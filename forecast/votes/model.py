@@ -30,6 +30,7 @@ from forecast.votes.blocks import (
     turnout,
 )
 from forecast.votes.likelihood import national_shares, past_shares, vote_likelihood
+from forecast.votes.polls import poll_evidence, poll_likelihood
 
 __all__ = ["build_model", "model_inputs", "observed_cells", "vote_observations"]
 
@@ -193,6 +194,10 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
             data, inp["electorate"], past, turnout_all, past_share, kappa
         )
         vote_likelihood(obs, past_share, national_share, kappa, kappa_national, len(past))
+        # the target's published polls, where the spec names them (forecast.votes.polls)
+        polls = poll_evidence(data, spec)
+        if polls is not None:
+            poll_likelihood(model, polls, spec, support[-1], turnout_all[-1])
     return model
 
 
