@@ -164,13 +164,13 @@ def _seat_interval(row: dict[str, Any]) -> str:
 def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[str, Any]]:
     """Lay out one flat row per scenario for tables.
 
-    A row has the seats of the baseline's largest lists, the likeliest government, the likeliest
-    prime minister's list, the delay and the conflict risk.
+    A row has the seats of the baseline's largest lists, the likeliest government core (its
+    exact variants merged), the likeliest prime minister's list, the delay and the conflict risk.
     """
     top = largest_lists(found, lists)
     rows = []
     for h in found:
-        gov = h["coalitions"][0] if h["coalitions"] else {"label": "", "p_form": 0.0}
+        core = h["cores"][0] if h.get("cores") else {"members": [], "p": 0.0}
         pm, p_pm = next(iter(h["p_pm"].items()), ("", 0.0))
         settings = settings_text(h["settings"])
         rows.append(
@@ -178,7 +178,7 @@ def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[s
                 "scenario": h["scenario"],
                 "changes": settings or "none",
                 **{p: _seat_interval(h["lists"][p]) for p in top},
-                "likeliest_government": f"{gov['label']} ({gov['p_form']:.0%})",
+                "likeliest_core": f"{' + '.join(core['members'])} ({core['p']:.0%})",
                 "prime_minister": f"{pm} ({p_pm:.0%})",
                 "days_median": h["formation_days"]["median"],
                 "p_onset_any": h["conflict_risk"]["p_onset_any"],
