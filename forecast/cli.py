@@ -354,13 +354,16 @@ def backtest(
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed (default: the spec's)")] = None,
     samples: Annotated[int | None, typer.Option(help="posterior predictive samples")] = None,
+    no_polls: Annotated[bool, typer.Option("--no-polls", help="without the spec's polls")] = False,
     verbose: Verbose = False,
     quiet: Quiet = False,
 ) -> None:
     """Forecast a past election from the spec's evidence and score it against the actual results."""
+    from forecast.data.polls import without_polls
     from forecast.data.spec import load_spec
 
     spec = load_spec(spec_path)  # validate before importing the heavy stages
+    spec = without_polls(spec) if no_polls else spec
     if rolling:
         _rolling(
             spec_path,
