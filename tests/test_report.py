@@ -96,6 +96,9 @@ def test_headline_numbers_match_summary_json(toy_run, text):
         f"{names[largest['party']]} is the most likely largest list ({fmt_p(largest['p_largest'])})"
         in text
     )
+    big = sorted(summary["lists"], key=lambda r: -r["seats_median"])[:4]
+    width = sum(r["seats_hi90"] - r["seats_lo90"] for r in big) / len(big)
+    assert f"90% seat intervals are on average {width:.0f} seats wide" in " ".join(text.split())
     pm_list, p_pm = next(iter(summary["p_pm"].items()))
     assert f"The premiership goes to {names[pm_list]} in {fmt_p(p_pm)}" in text
     overall = summary["conflict_risk"]["overall"]

@@ -1,6 +1,7 @@
 """The report's first page: the headline findings in plain words, one label and sentence each.
 
-Largest list, majority, most likely government core, the lists likeliest to govern, prime
+Largest list, how sure the seats are (the largest lists' interval widths), majority, most
+likely government core, the lists likeliest to govern, prime
 minister, formation delay and conflict risk are always written; the main driver of the risk and
 how the risk varies by government core only when the run has them. The government is spoken of
 by its core (``forecast.government.cores``), not by the likeliest exact coalition, whose chance is
@@ -32,6 +33,7 @@ def findings(
     shown = shown_cores(summary, top)
     out = [
         _largest_list(summary, names),
+        _how_sure(summary, names),
         _majority(result.coalitions, summary, names),
         _government(summary, names, top),
         _in_government(summary, names),
@@ -55,6 +57,20 @@ def _largest_list(summary: Mapping[str, Any], names: Mapping[str, str]) -> Findi
             f"{names[r['party']]} ({fmt_p(r['p_largest'])})" for r in rest
         )
     return {"label": "Largest list", "text": text + "."}
+
+
+def _how_sure(summary: Mapping[str, Any], names: Mapping[str, str], lists: int = 4) -> Finding:
+    """Say how sure the seats are: the width of the largest lists' 90% intervals."""
+    big = sorted(summary["lists"], key=lambda r: -r["seats_median"])[:lists]
+    widths = [r["seats_hi90"] - r["seats_lo90"] for r in big]
+    mean = sum(widths) / len(widths)
+    each = ", ".join(f"{names[r['party']]} {w:.0f}" for r, w in zip(big, widths, strict=True))
+    text = (
+        f"The {len(big)} largest lists' 90% seat intervals are on average {mean:.0f} seats wide "
+        f"({mean / summary['house_size']:.0%} of the house; {each}): read their medians as the "
+        "centre of a wide range, not as a prediction."
+    )
+    return {"label": "How sure", "text": text}
 
 
 def _majority(table: xr.Dataset, summary: Mapping[str, Any], names: Mapping[str, str]) -> Finding:
