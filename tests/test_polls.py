@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from forecast.data.ingest import ingest_election
 from forecast.data.polls import polls_as_of, read_polls, without_polls
@@ -242,3 +243,39 @@ def test_bad_tables_around_the_polls_are_refused(tmp_path):
         )
     )
     assert read_polls(spec).sample_size.tolist() == [800]
+
+
+def test_backtest_scores_a_forecast_with_and_without_polls_side_by_side(tmp_path):
+    import importlib.util
+    import json
+
+    from conftest import mock_sampling
+    from test_backtest import write_truth_from_carry_forward
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    spec_path = _with_polls(tmp_path, _simulated_polls(5))
+    truth = tmp_path / "data/toy/2010_results"
+    write_truth_from_carry_forward(spec_path, truth)
+    base = ["backtest", str(spec_path), "--truth", str(truth), "--samples", "100", "--quiet"]
+    with mock_sampling():
+        for out, extra in (("with", []), ("without", ["--no-polls"])):
+            result = CliRunner().invoke(app, [*base, "--out", str(tmp_path / out), *extra])
+            assert result.exit_code == 0, result.output
+    hashes = {
+        out: json.loads((tmp_path / out / "backtest.json").read_text())["spec_hash"]
+        for out in ("with", "without")
+    }
+    assert hashes["with"] != hashes["without"]
+    for out, has_polls in (("with", True), ("without", False)):
+        tree = xr.open_datatree(tmp_path / out / "posterior.nc")
+        assert ("poll_house" in tree["posterior"]) is has_polls
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_polls.py"
+    bench = importlib.util.module_from_spec(importlib.util.spec_from_file_location("bp", path))
+    bench.__spec__.loader.exec_module(bench)
+    text = bench.section(tmp_path / "with", tmp_path / "without")
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    assert any(r.startswith("| with polls |") for r in rows)
+    assert any(r.startswith("| without polls |") for r in rows)
+    assert sum(r.startswith("| carry forward") for r in rows) == 1

@@ -147,13 +147,20 @@ def _community_turnout(spec: ForecastSpec, measured: np.ndarray, communities: li
 
 
 def list_support(
-    spec: ForecastSpec, step_years: np.ndarray, other_kind: np.ndarray, communities: list[str], mix
+    spec: ForecastSpec,
+    step_years: np.ndarray,
+    other_kind: np.ndarray,
+    communities: list[str],
+    mix,
+    *,
+    polled: bool = False,
 ):
     """Add the lists' support in target-list space; return it (vote election, province, party).
 
-    The target election's is kept as ``share`` (province, party).
+    The target election's is kept as ``share`` (province, party). ``polled``: polls of the
+    target measure its swing (``forecast.votes.polls``).
     """
-    level = _national_level(spec.priors, step_years)
+    level = _national_level(spec.priors, step_years, polled=polled)
     # An election of another kind than the target (provincial councils vs parliament) measures
     # the lists' national standing with an offset of its own: local lists do better in local
     # elections. With one such election the offset is not separable from the swing, so its
@@ -212,11 +219,11 @@ def logit(p: float) -> float:
     return float(np.log(p) - np.log1p(-p))
 
 
-def _national_level(pri: PriorSpec, years: np.ndarray):
+def _national_level(pri: PriorSpec, years: np.ndarray, *, polled: bool = False):
     """Add the lists' national levels and swings; return the level (vote election, party).
 
     ``years`` are the years between consecutive vote elections, the last step ending at the
-    target.
+    target; ``polled`` says whether polls measure the swing to the target.
     """
     # national level of each list in the latest past election with list votes. Levels and
     # swings sum to zero over the lists (softmax sees only their differences): no list is
@@ -235,8 +242,15 @@ def _national_level(pri: PriorSpec, years: np.ndarray):
             * np.sqrt(years[:-1])[:, None]
             * zero_sum_normal("swing_past_offset", 1.0, ("past_step", dims.PARTY))
         )
-    target_offset = zero_sum_normal("swing_target_offset", 1.0, (dims.PARTY,))
-    steps.append((swing_sigma * np.sqrt(years[-1]) * target_offset)[None, :])
+    # Where polls measure the swing to the target it is centred: pinned by the polls, a
+    # non-centred swing would be a narrow curved ridge against its scale (R-hat 1.5 on Belgium
+    # 2019 with its polls).
+    target_scale = swing_sigma * np.sqrt(years[-1])
+    if polled:
+        target_step = zero_sum_normal("swing_target", target_scale, (dims.PARTY,))
+    else:
+        target_step = target_scale * zero_sum_normal("swing_target_offset", 1.0, (dims.PARTY,))
+    steps.append(target_step[None, :])
     # Anchored at the latest past election, the best measured, and walked back in time to
     # earlier ones and forward to the target: the same random walk, a better geometry.
     walk = _walk_matrix(len(years), anchor=len(years) - 1)

@@ -185,8 +185,12 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         # who lives where: each province's community mix (latent where unknown)
         mix = community_mix(data, spec, communities) if communities else None
         turnout_all = turnout(spec, inp["turnout_obs"], communities, mix)
-        # vote share in target-list space, and its province-level noise
-        support = list_support(spec, inp["step_years"], inp["other_kind"], communities, mix)
+        # vote share in target-list space, and its province-level noise; the target's published
+        # polls, where the spec names them, measure it (forecast.votes.polls)
+        polls = poll_evidence(data, spec)
+        support = list_support(
+            spec, inp["step_years"], inp["other_kind"], communities, mix, polled=polls is not None
+        )
         kappa = concentration(spec.priors, obs["kappa_index"], len(past))
         # past elections seen through their own lists, by province and nationally
         past_share = past_shares(model, support, lineages, past)
@@ -194,8 +198,6 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
             data, inp["electorate"], past, turnout_all, past_share, kappa
         )
         vote_likelihood(obs, past_share, national_share, kappa, kappa_national, len(past))
-        # the target's published polls, where the spec names them (forecast.votes.polls)
-        polls = poll_evidence(data, spec)
         if polls is not None:
             poll_likelihood(model, polls, spec, support[-1], turnout_all[-1])
     return model

@@ -11,7 +11,8 @@ three things, each on the logit scale:
   standing back in time from election day, one step per period of ``polls.period_days``, its
   variance growing with the days between, so that older polls count less and polls of the
   same weeks share the same drift;
-- sampling error (binomial, from the sample size) and an error beyond it, common to all polls.
+- sampling error (binomial, from the sample size and the reported share) and an error beyond
+  it, common to all polls.
 
 Only polls whose fieldwork ended by the forecast's day (``polls.as_of``) enter.
 """
@@ -146,11 +147,13 @@ def poll_likelihood(model: pm.Model, polls: PollEvidence, spec: ForecastSpec, sh
         + house[polls.pollster, polls.party]
         + drift[polls.period, polls.party]
     )
-    # sampling error of the poll's share on the logit scale (delta method), and the error
-    # beyond it that every poll has
-    expected = pm.math.invlogit(mean)
+    # sampling error of the poll's share on the logit scale (delta method at the reported
+    # share: at the modelled share it would grow without bound as a list's share went to zero,
+    # and a poll could not pull a list back from there), and the error beyond it of every poll
+    reported = 1.0 / (1.0 + np.exp(-polls.observed))
+    sampling = 1.0 / (polls.sample_size * reported * (1.0 - reported))
     noise = pm.HalfNormal("poll_noise", settings.noise_sigma)
-    sd = pt.sqrt(1.0 / (polls.sample_size * expected * (1.0 - expected)) + noise**2)
+    sd = pt.sqrt(sampling + noise**2)
     pm.Normal("polls", mean, sd, observed=polls.observed)
 
 
