@@ -359,11 +359,9 @@ def backtest(
     quiet: Quiet = False,
 ) -> None:
     """Forecast a past election from the spec's evidence and score it against the actual results."""
-    from forecast.data.polls import without_polls
     from forecast.data.spec import load_spec
 
-    spec = load_spec(spec_path)  # validate before importing the heavy stages
-    spec = without_polls(spec) if no_polls else spec
+    spec = load_spec(spec_path).with_polls(not no_polls)  # validate before the heavy stages
     if rolling:
         _rolling(
             spec_path,
@@ -371,6 +369,7 @@ def backtest(
             seed=seed,
             samples=samples,
             quiet=quiet,
+            polls=not no_polls,
         )
         return
     if truth is None:
@@ -388,11 +387,13 @@ def backtest(
     console.print(f"Backtest: {done.paths['backtest']}")
 
 
-def _rolling(spec_path: Path, out: Path, *, seed: int | None, samples: int | None, quiet: bool):
-    """Run the rolling backtest of the spec's country and print its table."""
+def _rolling(
+    spec_path: Path, out: Path, *, seed: int | None, samples: int | None, quiet: bool, polls: bool
+):
+    """Run the rolling backtest of the spec's country (``polls``: with its polls) and print it."""
     from forecast.evaluate.rolling import ROLLING_FILE, rolling_specs, rolling_table, run_rolling
 
-    specs = rolling_specs(spec_path)
+    specs = [s.with_polls(polls) for s in rolling_specs(spec_path)]
     console.print(f"Rolling backtest of {', '.join(s.election.id for s in specs)}")
     found = run_rolling(specs, out, seed=seed, samples=samples, progress=not quiet)
     console.print(rolling_table(found))

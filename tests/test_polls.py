@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 
 from forecast.data.ingest import ingest_election
-from forecast.data.polls import polls_as_of, read_polls, without_polls
+from forecast.data.polls import polls_as_of, read_polls
 from forecast.data.spec import load_spec
 from forecast.errors import DataError, SpecError
 from forecast.toy_project import SIDECAR, write_toy_project
@@ -155,7 +155,7 @@ def test_a_lead_before_all_polls_leaves_the_model_without_polls(tmp_path):
     data = ingest_election(spec)
     assert poll_evidence(data, spec) is None
     assert "polls" not in build_model(data, spec).named_vars
-    bare = without_polls(spec)
+    bare = spec.with_polls(False)
     assert bare.data.polls is None and "polls" not in build_model(data, bare).named_vars
 
 

@@ -38,7 +38,6 @@ __all__ = [
     "read_polls",
     "read_regions",
     "scope_provinces",
-    "without_polls",
 ]
 
 NATIONAL = "national"
@@ -272,8 +271,3 @@ def poll_files(spec: ForecastSpec) -> list[Path]:
     """Return the polls and regions tables the spec names, with their sidecars (for data hashes)."""
     paths = [spec.resolve(p) for p in (spec.data.polls, spec.data.regions) if p is not None]
     return [f for p in paths for f in (p, p.with_name(p.stem + ".source.toml"))]
-
-
-def without_polls(spec: ForecastSpec) -> ForecastSpec:
-    """Return the same spec with no polls table: the forecast from past results alone."""
-    return spec.model_copy(update={"data": spec.data.model_copy(update={"polls": None})})

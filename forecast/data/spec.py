@@ -78,6 +78,12 @@ class ForecastSpec(StrictSection):
         """Slugs of the communities, in spec order."""
         return [c.id for c in self.community]
 
+    def with_polls(self, polls: bool = True) -> ForecastSpec:
+        """Return this spec, or with ``polls=False`` the same spec without its polls table."""
+        if polls or self.data.polls is None:
+            return self
+        return self.model_copy(update={"data": self.data.model_copy(update={"polls": None})})
+
     def resolve(self, path: Path) -> Path:
         """Absolute path of a spec-relative data path."""
         return (self.root / path).resolve()
