@@ -51,7 +51,9 @@ def rows(scores: dict[str, Any], label: str) -> list[tuple[str, dict[str, Any]]]
     out = []
     for name, f in pooled.items():
         f = {**f, "vote_share_mae": extra[name].get("vote_share_mae")}
-        tag = label if name == "model" else f"{name.replace('_', ' ')} ({label})"
+        tag = label if name == "model" else name.replace("_", " ")
+        if name not in ("model", "carry_forward"):  # carry forward does not use the model
+            tag += f" ({label})"
         out.append((tag, f))
     return out
 
@@ -75,9 +77,9 @@ def section(with_dir: Path, without_dir: Path) -> str:
     table = rows(with_scores, "with polls") + rows(bare_scores, "without polls")
     seen, lines = set(), []
     for tag, f in table:
-        if tag.startswith("carry forward") and "carry forward" in seen:
-            continue  # the carry-forward baseline does not depend on the model
-        seen.add(tag.split(" (")[0])
+        if tag in seen:
+            continue  # the carry-forward baseline is the same in both runs
+        seen.add(tag)
         cells = [fmt.format(f[k]) if f.get(k) is not None else "n/a" for k, _, fmt in COLUMNS]
         lines.append(f"| {tag} | " + " | ".join(cells) + " |")
     head = "| forecaster | " + " | ".join(label for _, label, _ in COLUMNS) + " |"

@@ -43,6 +43,12 @@ class PollSettings(StrictSection):
         description="prior scale (half-normal) of each poll's error beyond its sampling error "
         "(design, weighting, wording)",
     )
+    bias_sigma: float = Field(
+        default=0.15,
+        ge=0,
+        description="prior scale of the error all polls share on a list (the industry's miss, "
+        "which house effects summing to zero cannot see); 0 leaves it out",
+    )
     drift_sigma: float = Field(
         default=0.3,
         gt=0,

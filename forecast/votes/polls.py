@@ -5,8 +5,9 @@ scope's vote, which the model has as the provinces' target supports weighted by 
 electorates and modelled turnout. What a poll reports differs from the election-day share by
 three things, each on the logit scale:
 
-- the pollster's house effect on each list, hierarchical and summing to zero over pollsters
-  (the average pollster is taken to be unbiased: polls alone cannot tell a shared miss);
+- the pollster's house effect on each list, hierarchical and summing to zero over pollsters,
+  and an error all pollsters share on the list (polls alone cannot tell a shared miss, so its
+  scale, ``polls.bias_sigma``, is a prior);
 - the drift of opinion between fieldwork and election day: a random walk of each list's
   standing back in time from election day, one step per period of ``polls.period_days``, its
   variance growing with the days between, so that older polls count less and polls of the
@@ -147,6 +148,11 @@ def poll_likelihood(model: pm.Model, polls: PollEvidence, spec: ForecastSpec, sh
         + house[polls.pollster, polls.party]
         + drift[polls.period, polls.party]
     )
+    # every pollster can miss a list the same way (shy voters, late swing): not seen by the
+    # polls themselves, so its scale is a prior
+    if settings.bias_sigma > 0:
+        bias = pm.Normal("poll_bias", 0.0, settings.bias_sigma, dims=dims.PARTY)
+        mean = mean + bias[polls.party]
     # sampling error of the poll's share on the logit scale (delta method at the reported
     # share: at the modelled share it would grow without bound as a list's share went to zero,
     # and a poll could not pull a list back from there), and the error beyond it of every poll
