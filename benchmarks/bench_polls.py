@@ -23,16 +23,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from forecast.evaluate.rolling import pool_scores
+from forecast.evaluate.rolling import SCORE_COLUMNS, pool_scores
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = (
-    ("coverage_50", "50% cover", "{:.0%}"),
-    ("coverage_90", "90% cover", "{:.0%}"),
-    ("seat_mae", "seat MAE", "{:.2f}"),
-    ("crps", "CRPS", "{:.2f}"),
-    ("log_score", "log score", "{:.3f}"),
-    ("width_90", "90% width", "{:.1f}"),
+    *SCORE_COLUMNS,
     ("vote_share_mae", "vote share MAE", "{:.3f}"),
 )
 

@@ -25,7 +25,14 @@ from forecast.evaluate.scores import CALIBRATION_LEVELS
 from forecast.evaluate.truth import read_truth
 from forecast.run.store import write_atomic
 
-__all__ = ["ROLLING_FILE", "pool_scores", "rolling_specs", "rolling_table", "run_rolling"]
+__all__ = [
+    "ROLLING_FILE",
+    "SCORE_COLUMNS",
+    "pool_scores",
+    "rolling_specs",
+    "rolling_table",
+    "run_rolling",
+]
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +142,8 @@ def run_rolling(
     return rolling
 
 
-_ROWS = (
-    ("lists_scored", "lists", "{}"),
+# (key, column label, format) of the scores a backtest table shows for each forecaster
+SCORE_COLUMNS = (
     ("coverage_50", "50% cover", "{:.0%}"),
     ("coverage_90", "90% cover", "{:.0%}"),
     ("seat_mae", "seat MAE", "{:.2f}"),
@@ -144,6 +151,7 @@ _ROWS = (
     ("log_score", "log score", "{:.3f}"),
     ("width_90", "90% width", "{:.1f}"),
 )
+_ROWS = (("lists_scored", "lists", "{}"), *SCORE_COLUMNS)
 
 
 def rolling_table(rolling: Mapping[str, Any]) -> Table:

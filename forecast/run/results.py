@@ -170,7 +170,7 @@ def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[s
     top = largest_lists(found, lists)
     rows = []
     for h in found:
-        core = h["cores"][0] if h.get("cores") else {"members": [], "p": 0.0}
+        core = h["cores"][0] if h.get("cores") else {"label": "", "p": 0.0}
         pm, p_pm = next(iter(h["p_pm"].items()), ("", 0.0))
         settings = settings_text(h["settings"])
         rows.append(
@@ -178,7 +178,7 @@ def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[s
                 "scenario": h["scenario"],
                 "changes": settings or "none",
                 **{p: _seat_interval(h["lists"][p]) for p in top},
-                "likeliest_core": f"{' + '.join(core['members'])} ({core['p']:.0%})",
+                "likeliest_core": f"{core['label']} ({core['p']:.0%})",
                 "prime_minister": f"{pm} ({p_pm:.0%})",
                 "days_median": h["formation_days"]["median"],
                 "p_onset_any": h["conflict_risk"]["p_onset_any"],
