@@ -9,6 +9,8 @@ run's own votes, and a table that is missing or inconsistent is refused naming t
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -19,7 +21,9 @@ from forecast import dims
 from forecast.cli import app
 from forecast.data.ingest import ingest_election
 from forecast.data.spec import load_spec
-from forecast.errors import DataError, SpecError
+from forecast.data.spec_law import Apportionment, DistrictRule
+from forecast.errors import DataError
+from forecast.report.methods import law_text
 from forecast.run.pipeline import run_forecast
 from forecast.seats.bind import bind_law
 from forecast.seats.law import allocate_seats
@@ -125,7 +129,7 @@ def test_unbound_law_is_refused_by_the_seat_stage(tmp_path):
         ("population missing", DataError, "population.csv"),
         ("province without population", DataError, "population.csv"),
         ("magnitudes not the apportionment", DataError, "magnitude.csv"),
-        ("from votes", SpecError, "law.magnitude.from"),
+        ("from votes without registered voters", DataError, "electorate.csv"),
     ],
 )
 def test_missing_or_inconsistent_tables_are_refused(tmp_path, case, error, needle):
@@ -143,14 +147,38 @@ def test_missing_or_inconsistent_tables_are_refused(tmp_path, case, error, needl
         write(
             tmp_path, "data/toy/2010/magnitude.csv", "province,seats\nnorth,3\ncentre,6\nsouth,11\n"
         )
-    if case == "from votes":
+    if case == "from votes without registered voters":
         spec_path.write_text(spec_path.read_text().replace('from = "population"', 'from = "votes"'))
+        write(tmp_path, "data/toy/2010/electorate.csv", "province,registered\nnorth,950\n")
     with pytest.raises(error) as info:
         spec = load_spec(spec_path)
         bind_law(spec, ingest_election(spec))
     assert needle in str(info.value)
     check = runner.invoke(app, ["check-data", str(spec_path), "-q"])
     assert check.exit_code in (2, 3) and "Traceback" not in check.output
+
+
+def test_run_apportions_magnitudes_by_each_draws_votes(tmp_path):
+    spec_path = law_project(tmp_path, population=None)
+    spec_path.write_text(spec_path.read_text().replace('from = "population"', 'from = "votes"'))
+    check = runner.invoke(app, ["check-data", str(spec_path)])
+    assert check.exit_code == 0, check.output
+    loaded = load_spec(spec_path)
+    with mock_sampling():
+        result = run_forecast(loaded, draws=400, out_dir=tmp_path / "out", progress=False)
+    magnitude = result.seats["magnitude"]
+    assert magnitude.dims == (dims.SAMPLE, dims.PROVINCE)
+    assert (magnitude.sum(dims.PROVINCE) == 20).all()
+    assert (magnitude.std(dims.SAMPLE) > 0).any()  # the seats move with each draw's turnout
+    district = result.seats["district_seats"].sum(dims.PARTY)
+    assert (district == magnitude).all()
+    votes = result.votes
+    sizes = xr.DataArray([1, 2, 1], coords={dims.PARTY: ["alpha", "beta", "other"]})
+    by_hand = allocate_seats(
+        votes["votes"], None, loaded.law, valid_votes=votes["valid_votes"], alliance_size=sizes
+    )
+    assert (by_hand["magnitude"] == magnitude).all()
+    assert (by_hand["seats"] == result.seats["seats"]).all()
 
 
 def test_published_magnitudes_that_are_the_apportionment_are_accepted(tmp_path):
@@ -160,3 +188,23 @@ def test_published_magnitudes_that_are_the_apportionment_are_accepted(tmp_path):
     _, data = bind_law(spec, ingest_election(spec))
     target = data["magnitude"].sel({dims.ELECTION: spec.election.id})
     assert target.to_series().astype(int).to_dict() == SEATS
+
+
+def test_report_methods_describe_the_law_parts(tmp_path):
+    spec = load_spec(law_project(tmp_path, scenario=False))
+    data = xr.Dataset(coords={dims.PROVINCE: list(SEATS)})
+    text = law_text(SimpleNamespace(spec=spec, data=data))
+    assert "apportioned among them by Hare quota with largest remainders on population" in text
+    assert "5.0% for one party, 50% for 2+ parties" in text
+    spec = spec.model_copy(
+        update={
+            "law": spec.law.model_copy(
+                update={
+                    "magnitude": Apportionment.model_validate({"from": "votes"}),
+                    "district": DistrictRule(method="hare_lr", quota_rounding="floor"),
+                }
+            )
+        }
+    )
+    text = law_text(SimpleNamespace(spec=spec, data=data))
+    assert "on each draw's valid votes" in text and "(quota rounded: floor)" in text

@@ -79,7 +79,6 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
         read_election_folder(spec.resolve(e.path), e.id, provinces, root=spec.root)
         for e in spec.evidence
     ]
-    _check_apportionment(spec)
     target = read_election_folder(
         spec.resolve(spec.data.target),
         spec.election.id,
@@ -92,6 +91,7 @@ def ingest_election(spec: ForecastSpec) -> xr.Dataset:
         prov.update(t.provenance)
     if spec.law.magnitude is None:
         _check_target_magnitudes(spec, target, provinces)
+    _check_vote_apportionment(spec, target, provinces)
     sizes, population = read_law_tables(spec, provinces, prov)
     _check_quota_provinces(spec, provinces)
     _check_lineage(spec, tables)
@@ -193,16 +193,25 @@ def _election_dataset(
     return ds
 
 
-def _check_apportionment(spec: ForecastSpec) -> None:
-    """Refuse magnitudes apportioned by each draw's votes, which a forecast does not yet run."""
+def _check_vote_apportionment(
+    spec: ForecastSpec, target: ElectionTables, provinces: list[str]
+) -> None:
+    """Refuse magnitudes apportioned by each draw's votes without the target's registered voters.
+
+    Without fixed magnitudes the registered voters are the only weights of the provinces in the
+    national totals and polls (elsewhere the target's magnitudes stand in for them).
+    """
     rule = spec.law.magnitude
-    if rule is not None and rule.base == "votes":
-        raise SpecError(
-            'a forecast does not yet apportion district magnitudes from = "votes" (in every '
-            'draw); give fixed magnitudes (magnitude.csv) or from = "population"; forecast '
-            "seats takes every rule",
-            file=spec.source_file,
-            where="key 'law.magnitude.from'",
+    if rule is None or rule.base != "votes":
+        return
+    have = {r["province"] for r in target.turnout if r["registered"] is not None}
+    missing = [p for p in provinces if p not in have]
+    if missing:
+        raise DataError(
+            f"law.magnitude apportions the seats by votes, so the target needs registered voters "
+            f"in every province; missing for {missing}",
+            file=target.folder / "electorate.csv",
+            field="registered",
         )
 
 

@@ -32,6 +32,7 @@ from forecast.government.duration import predict_formation_days
 from forecast.government.formation import predict_formation
 from forecast.run.pipeline import ForecastResult, run_forecast
 from forecast.run.results import SUMMARY_FILE, save_result, summarise
+from forecast.seats.bind import target_magnitude
 from forecast.seats.law import allocate_seats
 
 __all__ = ["BACKTEST_FILE", "Backtest", "backtest_scores", "run_backtest", "scores_table"]
@@ -59,7 +60,7 @@ def _baseline(
     model's; the seat scores see the single sample.
     """
     spec, seed = result.spec, result.seed
-    magnitude = result.data["magnitude"].sel({dims.ELECTION: spec.election.id}).astype(int)
+    magnitude = target_magnitude(spec, result.data)
     seats = allocate_seats(
         votes["votes"], magnitude, spec.law, valid_votes=votes["valid_votes"], seed=seed + 2
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from forecast.data.spec_law import Apportionment, DistrictRule, ElectoralLaw
 from forecast.dims import CHAIN, DRAW, PROVINCE
 from forecast.report.formats import fmt_p
 from forecast.run.pipeline import ForecastResult
@@ -17,30 +18,66 @@ __all__ = ["law_text", "methods"]
 _METHOD_NAMES = {
     "hare_lr": "Hare quota with largest remainders",
     "droop_lr": "Droop quota with largest remainders",
+    "hagenbach_bischoff_lr": "Hagenbach-Bischoff quota with largest remainders",
+    "imperiali_lr": "Imperiali quota with largest remainders",
     "dhondt": "D'Hondt",
     "sainte_lague": "Sainte-Laguë",
     "modified_sainte_lague": "modified Sainte-Laguë",
 }
+_REMAINDERS = {
+    "highest_votes": "the seats left after full quotas go to the qualifying lists by votes",
+    "vote_share": "the seats left after full quotas go by Hare largest remainder on vote shares",
+    "second_tier": "the seats left after full quotas go to the national tier",
+}
 
 
-def law_text(result: ForecastResult) -> str:
-    """Describe the electoral law: house, districts, thresholds, quota and compensatory seats."""
-    law = result.spec.law
-    rule = law.district
-    method = _METHOD_NAMES.get(rule.method, rule.method)
+def _method(rule: DistrictRule | Apportionment) -> str:
+    """Name a method with its first divisor and its quota rounding."""
+    name = _METHOD_NAMES.get(rule.method, rule.method)
     if rule.first_divisor:
-        method += f" (first divisor {rule.first_divisor:g})"
-    provinces = result.data.sizes.get(PROVINCE, 0)
-    district = law.house_size - law.reserved_seats
-    parts = [f"{law.house_size} seats; a government needs {law.majority_seats}."]
-    parts.append(f"{district} seats in {provinces} provincial districts by {method}")
+        name += f" (first divisor {rule.first_divisor:g})"
+    if rule.quota_rounding != "exact":
+        name += f" (quota rounded: {rule.quota_rounding})"
+    return name
+
+
+def _districts(law: ElectoralLaw, provinces: int) -> str:
+    """Describe the district tier: magnitudes, method, thresholds and the remainders."""
+    rule, district = law.district, law.house_size - law.reserved_seats
+    text = f"{district} seats in {provinces} provincial districts by {_method(rule)}"
+    if law.magnitude is not None:
+        base = (
+            "each draw's valid votes"
+            if law.magnitude.base == "votes"
+            else "population (population.csv)"
+        )
+        text += f", apportioned among them by {_method(law.magnitude)} on {base}"
     if rule.threshold:
-        parts[-1] += f", threshold {fmt_p(rule.threshold)} of the district's valid votes"
+        text += f", threshold {fmt_p(rule.threshold)} of the district's valid votes"
     if rule.threshold_quotas:
-        parts[-1] += f", threshold {rule.threshold_quotas:g} Hare quota(s) in the district"
-    parts[-1] += "."
+        text += f", threshold {rule.threshold_quotas:g} Hare quota(s) in the district"
+    if rule.quota_base == "valid":
+        text += ", quotas from all valid votes"
+    if rule.remainder in _REMAINDERS:
+        text += f"; {_REMAINDERS[rule.remainder]}"
+    return text + "."
+
+
+def _national(law: ElectoralLaw) -> list[str]:
+    """Describe the national parts: thresholds, second tier, quota and compensatory seats."""
+    parts = []
     if law.national_threshold:
         parts.append(f"National threshold {fmt_p(law.national_threshold)} of valid votes.")
+    if law.alliance_thresholds:
+        bars = ", ".join(
+            f"{fmt_p(t)} for {n}+ parties" if n > 1 else f"{fmt_p(t)} for one party"
+            for n, t in sorted(law.alliance_thresholds.items())
+        )
+        parts.append(f"National thresholds by the parties in a list (parties.csv): {bars}.")
+    if law.second_tier is not None:
+        tier = law.second_tier
+        pool = "unused votes summed over districts" if tier.pool == "unused_votes" else "votes"
+        parts.append(f"National tier by {_method(tier.rule)} on the lists' {pool}.")
     if law.quota:
         seats = ", ".join(f"{q.seats} {q.community}" for q in law.quota)
         parts.append(f"{sum(q.seats for q in law.quota)} quota seats ({seats}).")
@@ -50,6 +87,15 @@ def law_text(result: ForecastResult) -> str:
             f"{comp.seats} compensatory seats by {_METHOD_NAMES.get(comp.method, comp.method)} on "
             f"national votes ({'all lists' if comp.eligible == 'all' else 'district winners'})."
         )
+    return parts
+
+
+def law_text(result: ForecastResult) -> str:
+    """Describe the electoral law: house, districts, thresholds, quota and national seats."""
+    law = result.spec.law
+    parts = [f"{law.house_size} seats; a government needs {law.majority_seats}."]
+    parts.append(_districts(law, result.data.sizes.get(PROVINCE, 0)))
+    parts.extend(_national(law))
     parts.append(f"Ties: {law.tie_rule.replace('_', ' ')}.")
     if law.source:
         parts.append(f"Source: {law.source}.")

@@ -33,6 +33,7 @@ from forecast.government.duration import predict_formation_days
 from forecast.government.formation import predict_formation
 from forecast.government.risk import assess_risk
 from forecast.run.scenarios import Scenario, apply_scenario
+from forecast.seats.bind import target_magnitude
 from forecast.seats.law import allocate_seats
 from forecast.votes.simulate import simulate_votes
 
@@ -121,7 +122,7 @@ def votes_and_seats(
         post, data, spec, seed=chunk_seed(seed, SIMULATE, index), samples=stop - start
     )
     votes = apply_scenario(votes, scenario).assign_coords({dims.SAMPLE: np.arange(start, stop)})
-    magnitude = data["magnitude"].sel({dims.ELECTION: spec.election.id}).astype(int)
+    magnitude = target_magnitude(spec, data)
     seats = allocate_seats(
         votes["votes"],
         magnitude,

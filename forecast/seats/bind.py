@@ -22,7 +22,7 @@ from forecast.data.spec_law import LawTables
 from forecast.errors import DataError
 from forecast.seats.magnitudes import population_magnitudes
 
-__all__ = ["bind_law"]
+__all__ = ["bind_law", "target_magnitude"]
 
 
 def bind_law(spec: ForecastSpec, data: xr.Dataset) -> tuple[ForecastSpec, xr.Dataset]:
@@ -71,6 +71,18 @@ def bind_law(spec: ForecastSpec, data: xr.Dataset) -> tuple[ForecastSpec, xr.Dat
     if "population" in data:
         data = _with_magnitudes(bound, data)
     return bound, data
+
+
+def target_magnitude(spec: ForecastSpec, data: xr.Dataset) -> xr.DataArray | None:
+    """Return the target's district magnitudes to allocate with, dims (province,); None by votes.
+
+    A law apportioning the seats by votes divides them anew in every draw
+    (:func:`forecast.seats.law.allocate_seats` with ``magnitude=None``).
+    """
+    rule = spec.law.magnitude
+    if rule is not None and rule.base == "votes":
+        return None
+    return data["magnitude"].sel({dims.ELECTION: spec.election.id}).astype(int)
 
 
 def _sizes(alliance_size: xr.DataArray, spec: ForecastSpec) -> dict[str, int]:

@@ -58,9 +58,12 @@ def model_inputs(data: xr.Dataset, spec: ForecastSpec) -> dict[str, object]:
         [(dates[b] - dates[a]).days / 365.25 for a, b in zip(steps[:-1], steps[1:], strict=True)]
     )
     # Electorate weights for national totals: a parliamentary election's own magnitudes where
-    # complete (apportioned by electorate: Dec 2005 by registered voters), else the target's.
+    # complete (apportioned by electorate: Dec 2005 by registered voters), else the target's
+    # (its registered voters when its law apportions the seats by votes, after the vote).
     kinds = {e.id: e.kind for e in spec.evidence}
     fallback = data["magnitude"].sel({dims.ELECTION: target}).values
+    if not np.isfinite(fallback).all():
+        fallback = data["registered"].sel({dims.ELECTION: target}).values
     electorate = {}
     for e in vote_elections:
         own = data["magnitude"].sel({dims.ELECTION: e}).values
