@@ -160,6 +160,14 @@ def run(
     seed: Annotated[int | None, typer.Option(help="random seed (default: the spec's)")] = None,
     draws: Annotated[int | None, typer.Option(help="posterior predictive samples")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+    leave_out: Annotated[
+        bool,
+        typer.Option(
+            "--leave-out/--no-leave-out",
+            help="refit without each past election and the polls in turn (light fits) to say "
+            "what would change the seats",
+        ),
+    ] = True,
     scheduler: Scheduler = None,
     verbose: Verbose = False,
     quiet: Quiet = False,
@@ -172,6 +180,7 @@ def run(
         out=out,
         scheduler=scheduler,
         quiet=quiet,
+        leave_out=leave_out,
     )
 
 
@@ -241,8 +250,9 @@ def _run_and_write(
     scheduler: str | None,
     quiet: bool,
     scenarios: list[Any] | None = None,
+    leave_out: bool = False,
 ) -> Any:
-    """Run the forecast, save its files and render the report; return the result."""
+    """Run the forecast (and its leave-one-out refits), save its files and render the report."""
     from forecast.data.spec import load_spec
 
     spec = load_spec(spec_path)  # validate before importing the heavy stages
@@ -260,6 +270,10 @@ def _run_and_write(
         scenarios=scenarios,
         scheduler=scheduler,
     )
+    if leave_out:
+        from forecast.run.leave_out import leave_one_out
+
+        result = leave_one_out(result, progress=not quiet, scheduler=scheduler)
     paths = save_result(result)
     pdf = render_report(result)
     for name, path in {**paths, "report": pdf}.items():

@@ -1,9 +1,10 @@
 """The report's first page: the headline findings in plain words, one label and sentence each.
 
 Largest list, how sure the seats are (the largest lists' interval widths), majority, most
-likely government core, the lists likeliest to govern, prime
-minister, formation delay and conflict risk are always written; the main driver of the risk and
-how the risk varies by government core only when the run has them. The government is spoken of
+likely government core, the lists likeliest to govern, prime minister, formation delay and
+conflict risk are always written; what would change the seats (the inputs whose removal moves
+them most), the main driver of the risk and how the risk varies by government core only when
+the run has them. The government is spoken of
 by its core (``forecast.government.cores``), not by the likeliest exact coalition, whose chance is
 split among variants that differ by a one- or two-seat list.
 """
@@ -34,6 +35,7 @@ def findings(
     out = [
         _largest_list(summary, names),
         _how_sure(summary, names),
+        _what_would_change(summary, names),
         _majority(result.coalitions, summary, names),
         _government(summary, names, top),
         _in_government(summary, names),
@@ -71,6 +73,28 @@ def _how_sure(summary: Mapping[str, Any], names: Mapping[str, str], lists: int =
         "centre of a wide range, not as a prediction."
     )
     return {"label": "How sure", "text": text}
+
+
+def _what_would_change(
+    summary: Mapping[str, Any], names: Mapping[str, str], inputs: int = 3
+) -> Finding | None:
+    """Name the inputs whose removal moves the most seats, when the run left each one out."""
+    rows = [r for r in summary.get("leave_out", []) if "seats_moved" in r][:inputs]
+    if not rows:
+        return None
+    text = (
+        "Refitted without each input in turn (a light fit each), the seats move most without "
+        + "; ".join(_moved(r, names) for r in rows)
+        + "."
+    )
+    return {"label": "What would change it", "text": text}
+
+
+def _moved(row: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """One left-out input: the seats that change hands and the two lists moving most."""
+    shifts = [f"{names.get(p, p)} {d:+.0f}" for p, d in list(row["shifts"].items())[:2]]
+    said = f": {', '.join(shifts)}" if shifts else ""
+    return f"{row['label']} ({row['seats_moved']:.0f} seats change hands{said})"
 
 
 def _majority(table: xr.Dataset, summary: Mapping[str, Any], names: Mapping[str, str]) -> Finding:

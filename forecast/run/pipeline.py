@@ -41,7 +41,14 @@ from forecast.votes.diagnostics import turnout_coverage, vote_share_coverage
 from forecast.votes.fit import fit_model
 from forecast.votes.model import build_model
 
-__all__ = ["ForecastResult", "run_forecast", "default_out_dir", "POSTERIOR_FILE"]
+__all__ = [
+    "ForecastResult",
+    "run_forecast",
+    "default_out_dir",
+    "fitted_posterior",
+    "simulate_seats",
+    "POSTERIOR_FILE",
+]
 
 log = logging.getLogger("forecast")
 POSTERIOR_FILE = "posterior.nc"
@@ -65,6 +72,7 @@ class ForecastResult:
     checks: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     scenarios: list[dict[str, Any]] = field(default_factory=list)
+    leave_out: list[dict[str, Any]] = field(default_factory=list)
 
 
 def default_out_dir(spec: ForecastSpec) -> Path:
@@ -73,7 +81,7 @@ def default_out_dir(spec: ForecastSpec) -> Path:
     return spec.root / "reports" / "out" / stem
 
 
-def _posterior(
+def fitted_posterior(
     spec: ForecastSpec, data: xr.Dataset, *, seed: int, key: str, out_dir: Path, progress: bool
 ) -> xr.DataTree:
     """Return the saved posterior of this spec, data and seed, or fit one and save it."""
@@ -112,7 +120,7 @@ class _Laps:
         self._clock = now
 
 
-def _votes_and_seats(
+def simulate_seats(
     posterior: xr.DataTree,
     data: xr.Dataset,
     spec: ForecastSpec,
@@ -177,14 +185,16 @@ def run_forecast(
     runs = dry_run(spec, data, extra=extra)  # what the stages would refuse, refused now
     lap("ingest and checks")
     fit_key = data_hash(loaded, data, fit_only=True)
-    posterior = _posterior(spec, data, seed=seed, key=fit_key, out_dir=out_dir, progress=progress)
+    posterior = fitted_posterior(
+        spec, data, seed=seed, key=fit_key, out_dir=out_dir, progress=progress
+    )
     checks = {
         "vote_share": vote_share_coverage(posterior, data, lineage_elections(spec), seed=seed + 6),
         "turnout": turnout_coverage(posterior, data, seed=seed + 7),
     }
     lap("fit")
     where = {"seed": seed, "chunk": chunk, "scheduler": scheduler}
-    votes, seats = _votes_and_seats(posterior, data, spec, samples=n, **where)
+    votes, seats = simulate_seats(posterior, data, spec, samples=n, **where)
     lap("simulate and allocate")
     candidates = coalition_candidates(seats, spec)
     table, risk = coalition_stage(seats, spec, seed=seed, index=0, candidates=candidates)

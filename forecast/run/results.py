@@ -253,6 +253,7 @@ def summarise(result: ForecastResult) -> dict[str, Any]:
             if result.scenarios
             else {}
         ),
+        **({"leave_out": result.leave_out} if result.leave_out else {}),
         "timings_seconds": result.timings,
         "spec_hash": result.spec_hash,
         "seed": result.seed,
@@ -270,6 +271,7 @@ def _result_tree(result: ForecastResult) -> xr.DataTree:
                 "checks": json.dumps(result.checks),
                 "timings": json.dumps(result.timings),
                 "scenarios": json.dumps(result.scenarios),
+                "leave_out": json.dumps(result.leave_out),
             }
         )
     }
@@ -319,5 +321,6 @@ def load_result(out_dir: Path, spec: ForecastSpec, *, spec_hash: str) -> Forecas
         checks=json.loads(tree.attrs.get("checks", "{}")),
         timings=json.loads(tree.attrs.get("timings", "{}")),
         scenarios=json.loads(tree.attrs.get("scenarios", "[]")),
+        leave_out=json.loads(tree.attrs.get("leave_out", "[]")),
         **parts,
     )
