@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -119,3 +121,12 @@ def test_an_input_that_cannot_be_left_out_is_reported(toy, monkeypatch):
     summary = summarise(toy) | {"leave_out": rows}
     said = {f["label"] for f in findings(toy, summary, list_names(summary), top=3)}
     assert "What would change it" not in said
+
+
+def test_light_refits_do_not_raise_the_gate_warning(toy, tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(logging.getLogger("forecast"), "propagate", True)  # the CLI turns it off
+    with mock_sampling(), caplog.at_level(logging.INFO, logger="forecast"):
+        leave_one_out(replace(toy, out_dir=tmp_path), progress=False)
+    assert "what would change it: without the polls" in caplog.text
+    assert "SAMPLER DID NOT CONVERGE" not in caplog.text  # mock draws fail the gate
+    assert (tmp_path / "leave_out" / "polls" / "posterior.nc").exists()

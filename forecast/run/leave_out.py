@@ -11,8 +11,10 @@ reused, as the run's own posterior is, by a rerun with the same spec, data and s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -32,8 +34,12 @@ __all__ = ["LIGHT", "SAMPLES", "leave_one_out", "leave_out_specs"]
 log = logging.getLogger("forecast")
 
 # Sampler of the refits: enough to rank the inputs by the seats they move (a Monte Carlo error
-# of a seat or less on a list's mean), a fifth of the default fit's work.
-LIGHT = {"chains": 2, "tune": 500, "draws": 250, "retries": 0}
+# of a seat or less on a list's mean), a fifth of the default fit's work. PyMC's sampler, not
+# nutpie: each refit is a new model, and nutpie's numba compilation of a new model (about 85 s
+# for Iraq 2010, BENCHMARKS.md) costs more than PyMC's C compilation and slower sampling together.
+LIGHT = {"backend": "pymc", "chains": 2, "tune": 500, "draws": 250, "retries": 0}
+# The refits are not held to the convergence gate, whose warnings would read as the forecast's.
+_GATE_WARNINGS = ("SAMPLER DID NOT CONVERGE", "%d divergent transitions")
 SAMPLES = 1000  # posterior predictive samples of each refit
 
 
@@ -84,6 +90,20 @@ def leave_one_out(
     return replace(result, leave_out=rows)
 
 
+@contextlib.contextmanager
+def _without_gate_warnings() -> Iterator[None]:
+    """Drop the convergence gate's warnings from the log while a light refit runs."""
+
+    def keep(record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(_GATE_WARNINGS)
+
+    log.addFilter(keep)
+    try:
+        yield
+    finally:
+        log.removeFilter(keep)
+
+
 def _refit(
     spec: ForecastSpec,
     key: str,
@@ -96,14 +116,15 @@ def _refit(
     """Fit and simulate the spec without one input; return its shifts and diagnostics."""
     spec = spec.model_copy(update={"sampler": spec.sampler.model_copy(update=LIGHT)})
     spec, data = bind_law(spec, ingest_election(spec))
-    post = fitted_posterior(
-        spec,
-        data,
-        seed=result.seed,
-        key=data_hash(spec, data, fit_only=True),
-        out_dir=result.out_dir / "leave_out" / key,
-        progress=progress,
-    )
+    with _without_gate_warnings():
+        post = fitted_posterior(
+            spec,
+            data,
+            seed=result.seed,
+            key=data_hash(spec, data, fit_only=True),
+            out_dir=result.out_dir / "leave_out" / key,
+            progress=progress,
+        )
     where = {"seed": result.seed, "chunk": DEFAULT_CHUNK, "scheduler": scheduler}
     seats = simulate_seats(post, data, spec, samples=SAMPLES, **where)[1]["seats"]
     shift = (seats.mean(dims.SAMPLE) - full).to_series()
