@@ -38,6 +38,9 @@ log = logging.getLogger("forecast")
 DEFAULT_SPEC_HELP = "spec file (default: tool.forecast.default_spec of ./pyproject.toml)"
 SpecArg = Annotated[Path, typer.Argument(help="spec file (models/*.toml)")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="show debug messages")]
+LEAVE_OUT_HELP = (
+    "refit without each past election and the polls in turn (light fits): what would change it"
+)
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="show warnings and errors only")]
 Scheduler = Annotated[
     str | None,
@@ -161,12 +164,7 @@ def run(
     draws: Annotated[int | None, typer.Option(help="posterior predictive samples")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
     leave_out: Annotated[
-        bool,
-        typer.Option(
-            "--leave-out/--no-leave-out",
-            help="refit without each past election and the polls in turn (light fits) to say "
-            "what would change the seats",
-        ),
+        bool, typer.Option("--leave-out/--no-leave-out", help=LEAVE_OUT_HELP)
     ] = True,
     scheduler: Scheduler = None,
     verbose: Verbose = False,
@@ -238,7 +236,9 @@ def scenario(
         scenarios=extra,
     )
     if not quiet:
-        console.print(_scenario_table(result.scenarios))
+        from forecast.run.results import scenario_table
+
+        console.print(scenario_table(result.scenarios))
 
 
 def _run_and_write(
@@ -280,21 +280,6 @@ def _run_and_write(
         log.info("wrote %s: %s", name, path)
     console.print(f"Report: {pdf}")
     return result
-
-
-def _scenario_table(found: list[dict[str, Any]]) -> Any:
-    """Return the scenarios beside the baseline, as a terminal table."""
-    from rich.table import Table
-
-    from forecast.run.results import scenario_rows
-
-    rows = scenario_rows(found)
-    table = Table(title="Scenarios (seats: median [90% interval])")
-    for col in rows[0]:
-        table.add_column(col.replace("_", " "))
-    for row in rows:
-        table.add_row(*(escape(str(v)) for v in row.values()))
-    return table
 
 
 @app.command("fit-priors")

@@ -69,7 +69,7 @@ def test_a_missing_electorate_is_refused_before_sampling(tmp_path, monkeypatch):
     def no_fit(*args, **kwargs):
         raise AssertionError("sampled before refusing the spec")
 
-    monkeypatch.setattr(forecast.run.pipeline, "_posterior", no_fit)
+    monkeypatch.setattr(forecast.run.pipeline, "fitted_posterior", no_fit)
     for command in (["check-data", str(spec)], ["run", str(spec), "--out", str(tmp_path / "o")]):
         result = runner.invoke(app, command)
         assert result.exit_code in (2, 3), result.output

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from rich.markup import escape
+from rich.table import Table
 
 from forecast import __version__, dims
 from forecast.data.spec import ForecastSpec
@@ -35,6 +37,7 @@ __all__ = [
     "SEATS_FILE",
     "largest_lists",
     "scenario_rows",
+    "scenario_table",
     "settings_text",
     "summarise",
     "save_result",
@@ -185,6 +188,17 @@ def scenario_rows(found: list[dict[str, Any]], *, lists: int = 3) -> list[dict[s
             }
         )
     return rows
+
+
+def scenario_table(found: list[dict[str, Any]]) -> Table:
+    """Return the scenarios beside the baseline, as a terminal table."""
+    rows = scenario_rows(found)
+    table = Table(title="Scenarios (seats: median [90% interval])")
+    for col in rows[0]:
+        table.add_column(col.replace("_", " "))
+    for row in rows:
+        table.add_row(*(escape(str(v)) for v in row.values()))
+    return table
 
 
 def summarise(result: ForecastResult) -> dict[str, Any]:
