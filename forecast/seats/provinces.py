@@ -14,7 +14,7 @@ import numpy as np
 
 from forecast.seats.batch import _lift_threshold
 from forecast.seats.block import _allocate_block
-from forecast.seats.compiled import _block_compiled
+from forecast.seats.compiled import _block_compiled, _jit
 from forecast.seats.thresholds import _bar
 from forecast.seats.ties import Lottery, _Ties
 
@@ -89,12 +89,31 @@ def allocate_provinces(
     small = compiled and votes.dtype.kind in "iu" and votes.dtype.itemsize <= 4
     missing = []
     # Rows in parts of _WIDTH, so that a part's blocks stay in the core's cache.
+    gather = _jit(_gather_columns) if compiled else None
     for first in range(0, n_rows, _WIDTH):
         part = slice(first, min(first + _WIDTH, n_rows))
         stacked = np.empty((len(index), part.stop - first), dtype=np.int32 if small else np.float64)
-        stacked[...] = np.take(flat[part], index, axis=1).T
+        if gather is not None and flat.flags.c_contiguous:
+            gather(flat, first, index, stacked)
+        else:
+            stacked[...] = np.take(flat[part], index, axis=1).T
         missing += _allocate_part(batch, groups, stacked, part)
     return missing
+
+
+def _gather_columns(flat: np.ndarray, first: int, index: np.ndarray, out: np.ndarray) -> None:
+    """Copy ``flat[first + r, index[i]]`` into ``out[i, r]``: a gather and a transpose in one pass.
+
+    Compiled by :func:`forecast.seats.compiled._jit` (NumPy's take then transpose reads and
+    writes the part twice); rows go in tiles so that both sides stay in cache.
+    """
+    width = out.shape[1]
+    for r0 in range(0, width, 64):
+        r1 = min(r0 + 64, width)
+        for i in range(index.shape[0]):
+            col = index[i]
+            for r in range(r0, r1):
+                out[i, r] = flat[first + r, col]
 
 
 @dataclass(frozen=True)
