@@ -84,6 +84,8 @@ def test_rows_rank_the_inputs_by_the_seats_they_move(toy):
     assert summary["leave_out"] == rows
     said = {f["label"]: f["text"] for f in findings(toy, summary, list_names(summary), top=3)}
     assert rows[0]["label"] in said["What would change it"]
+    error = max(r["mcse_seats"] for r in rows)
+    assert f"Monte Carlo error of up to {error:.0f} seats" in said["What would change it"]
 
 
 def test_a_rerun_reuses_the_saved_refits(toy, monkeypatch):
