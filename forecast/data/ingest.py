@@ -201,8 +201,7 @@ def _check_vote_apportionment(
     Without fixed magnitudes the registered voters are the only weights of the provinces in the
     national totals and polls (elsewhere the target's magnitudes stand in for them).
     """
-    rule = spec.law.magnitude
-    if rule is None or rule.base != "votes":
+    if spec.law.apportioned_by != "votes":
         return
     have = {r["province"] for r in target.turnout if r["registered"] is not None}
     missing = [p for p in provinces if p not in have]

@@ -222,7 +222,7 @@ def read_law_tables(
                 )
         sizes = {p: rows[p]["alliance_size"] for p in spec.party_ids}
     population = None
-    if law.magnitude is not None and law.magnitude.base == "population":
+    if law.apportioned_by == "population":
         path = folder / "population.csv"
         rows = _table(path, POPULATION, ("province",), prov, spec.root)
         for r in rows:

@@ -272,6 +272,11 @@ class ElectoralLaw(StrictSection):
         return self.majority if self.majority is not None else self.house_size // 2 + 1
 
     @property
+    def apportioned_by(self) -> Literal["votes", "population"] | None:
+        """What the district magnitudes are apportioned by; None when they are fixed."""
+        return None if self.magnitude is None else self.magnitude.base
+
+    @property
     def reserved_seats(self) -> int:
         """Quota plus compensatory seats: the seats outside the district magnitudes."""
         return sum(q.seats for q in self.quota) + self.compensatory.seats

@@ -79,8 +79,7 @@ def target_magnitude(spec: ForecastSpec, data: xr.Dataset) -> xr.DataArray | Non
     A law apportioning the seats by votes divides them anew in every draw
     (:func:`forecast.seats.law.allocate_seats` with ``magnitude=None``).
     """
-    rule = spec.law.magnitude
-    if rule is not None and rule.base == "votes":
+    if spec.law.apportioned_by == "votes":
         return None
     return data["magnitude"].sel({dims.ELECTION: spec.election.id}).astype(int)
 

@@ -199,7 +199,7 @@ def seats_command(spec_path: Path, votes_path: Path, out_path: Path | None) -> x
         magnitude = _column(target / "magnitude.csv", _MAGNITUDE, "province", "seats")
         _check_districts(rows, magnitude, target / "magnitude.csv", votes_path)
     population = None
-    if law.magnitude is not None and law.magnitude.base == "population":
+    if law.apportioned_by == "population":
         population = _column(target / "population.csv", POPULATION, "province", "population")
     sizes = None
     if law.alliance_thresholds:

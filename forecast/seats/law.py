@@ -183,7 +183,7 @@ def _check_inputs(
     votes = _check_votes(votes)
     provinces = [str(p) for p in votes[dims.PROVINCE].values]
     parties = [str(p) for p in votes[dims.PARTY].values]
-    by_population = law.magnitude is not None and law.magnitude.base == "population"
+    by_population = law.apportioned_by == "population"
     if (magnitude is None) != (law.magnitude is not None) and not by_population:
         raise ValueError(
             "law.magnitude apportions the district seats: pass magnitude=None"

@@ -93,7 +93,7 @@ def allocate_provinces(
     for first in range(0, n_rows, _WIDTH):
         part = slice(first, min(first + _WIDTH, n_rows))
         stacked = np.empty((len(index), part.stop - first), dtype=np.int32 if small else np.float64)
-        if gather is not None and flat.flags.c_contiguous:
+        if gather is not None:
             gather(flat, first, index, stacked)
         else:
             stacked[...] = np.take(flat[part], index, axis=1).T
