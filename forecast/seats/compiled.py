@@ -1,8 +1,8 @@
-"""The compiled path: a block through one fused numba kernel per method family.
+"""The compiled path: a block through one fused numba kernel.
 
 The NumPy block functions (:mod:`forecast.seats.block`) are the reference. For large batches the
-law can instead run a block through one compiled function per method family
-(:mod:`forecast.seats.loops`), whose loops fuse the dozen NumPy passes into a few. It settles
+law can instead run a block through one compiled function (:mod:`forecast.seats.loops`),
+whose loops fuse the dozen NumPy passes into a few, a tile of rows at a time. It settles
 every row without a tie at the cut and hands the others, and the rows where no list qualifies,
 back to the NumPy functions and their tie rule, so the two paths give the same seats
 (tests/test_law.py runs both on the same draws). numba is optional and imported only here,
@@ -84,11 +84,11 @@ def _block_compiled(
     ties: _Ties,
     out: np.ndarray,
 ) -> np.ndarray:
-    """Allocate a block through a kernel of :mod:`forecast.seats.loops` into ``out``.
+    """Allocate a block through the kernel of :mod:`forecast.seats.loops` into ``out``.
 
     The block's rows are runs of equal width, run ``j`` from district ``where[j]`` (lists
     ``cols[:, j]``, -1: none) with ``m`` seats (dims (district,)) and valid votes
-    ``valid[first:, where[j]]`` (dims (row, district)); the kernels find each row's threshold
+    ``valid[first:, where[j]]`` (dims (row, district)); the kernel finds each row's threshold
     from them and write the seats into ``out`` (district, party, row) from row ``first``.
     Rows with a tie at the cut are settled by the NumPy kernels and the tie rule. Returns the
     rows with seats but no qualifying list (left at zero).
@@ -105,19 +105,16 @@ def _block_compiled(
         _ALL_ALLOWED if allowed is None else np.ascontiguousarray(allowed),
     )
     if rule.method in LR_METHODS:
-        _compiled("_lr_rows")(
-            *common,
-            (_QUOTA_EXTRA[LR_METHODS[rule.method]], _ROUNDING[rule.quota_rounding]),
+        method = (
+            0.0,
+            _QUOTA_EXTRA[LR_METHODS[rule.method]],
+            _ROUNDING[rule.quota_rounding],
             _LR_REMAINDER[rule.remainder],
-            rule.quota_base == "valid",
-            cols,
-            out,
-            status,
+            float(rule.quota_base == "valid"),
         )
     else:
-        _compiled("_divisor_rows")(
-            *common, *_divisors(rule.method, rule.first_divisor), cols, out, status
-        )
+        method = (1.0, *_divisors(rule.method, rule.first_divisor), 0.0)
+    _compiled("_block_rows")(*common, tuple(float(x) for x in method), cols, out, status)
     tied = np.flatnonzero(status == 1)
     if tied.size:  # the tie rule decides these rows: the NumPy kernels, on the same votes
         run, at = np.divmod(tied, width)
