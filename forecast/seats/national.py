@@ -54,14 +54,16 @@ def _national_rows(votes: np.ndarray, national: np.ndarray, list_max: np.ndarray
     ``list_max`` (zeros on entry) the maxima.
     """
     rows, provinces, parties = votes.shape
-    for s in range(rows):
-        for j in range(parties):
-            national[s, j] = 0
+    flat = votes.reshape(rows, provinces * parties)
+    most = list_max.reshape(provinces * parties)
+    for s in range(rows):  # a row's sums and maxima in two flat loops, which vectorise
+        row, acc = flat[s], national[s]
+        acc[:] = 0
         for p in range(provinces):
             for j in range(parties):
-                v = votes[s, p, j]
-                national[s, j] += v
-                list_max[p, j] = max(list_max[p, j], v)
+                acc[j] += row[p * parties + j]
+        for c in range(provinces * parties):
+            most[c] = max(most[c], row[c])
 
 
 def _national_votes(votes: np.ndarray, compiled: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -21,8 +21,10 @@ from forecast.seats.ties import Lottery, _Ties
 __all__ = ["allocate_provinces"]
 
 # Rows per part of allocate_provinces: blocks of a few lists x provinces x _WIDTH rows stay in
-# a core's cache, while each vector operation still covers thousands of rows.
+# a core's cache, while each vector operation still covers thousands of rows. The compiled
+# kernel tiles its blocks itself: its parts are longer, for fewer calls.
 _WIDTH = 2048
+_COMPILED_WIDTH = 8192
 
 
 def allocate_provinces(
@@ -80,7 +82,8 @@ def allocate_provinces(
     cand = list_max >= lowest[:, None]
     if allowed is not None:
         cand &= allowed if allowed.ndim == 1 else allowed.any(axis=1)
-    groups = _groups(cand, min(n_rows, _WIDTH))
+    width = _COMPILED_WIDTH if compiled else _WIDTH
+    groups = _groups(cand, min(n_rows, width))
     batch = _Provinces(votes, m, rule, valid, bar, allowed, lotteries, out, strict, compiled)
     index = np.concatenate([(w * n + np.maximum(c, 0)).reshape(-1) for w, c in groups])
     flat = votes.reshape(n_rows, n_province * n)
@@ -90,8 +93,8 @@ def allocate_provinces(
     missing = []
     # Rows in parts of _WIDTH, so that a part's blocks stay in the core's cache.
     gather = _jit(_gather_columns) if compiled else None
-    for first in range(0, n_rows, _WIDTH):
-        part = slice(first, min(first + _WIDTH, n_rows))
+    for first in range(0, n_rows, width):
+        part = slice(first, min(first + width, n_rows))
         stacked = np.empty((len(index), part.stop - first), dtype=np.int32 if small else np.float64)
         if gather is not None:
             gather(flat, first, index, stacked)
