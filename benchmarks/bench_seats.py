@@ -306,8 +306,8 @@ def main() -> None:
         f"{load_before:.2f} before and {load_after:.2f} after (other jobs stretch wall time and, "
         f"through shared caches, CPU time too; CPU time is this process's). Peak memory: "
         f"tracemalloc peak during the call (the input votes are not counted; nor are the "
-        f"compiled kernels' scratch arrays, freed after each part of 2,048 draws, at most "
-        f"about 10 MB); the seats returned grow with the draws, the working memory beyond them "
+        f"compiled kernel's scratch arrays, a few tiles of 128 draws, under 100 kB"
+        f"); the seats returned grow with the draws, the working memory beyond them "
         f"only by about 10 bytes per draw (draw indices, per-draw counts): the rest is bounded "
         f"by the chunks of 16,384 draws. The Czech 2017 law runs on {args.draws:,} draws x 14 "
         f"regions x 12 lists (best of {max(3, args.repeats // 3)} runs).",
