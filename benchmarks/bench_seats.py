@@ -42,6 +42,7 @@ from forecast.data.spec_law import DistrictRule, ElectoralLaw  # noqa: E402
 from forecast.seats.command import load_law  # noqa: E402
 from forecast.seats.compiled import compiled_available  # noqa: E402
 from forecast.seats.law import allocate_seats  # noqa: E402
+from forecast.seats.loops import _TILE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # The 2010 governorates and magnitudes (68, 31, 24, ..., 7: the law, known before the vote).
@@ -306,8 +307,8 @@ def main() -> None:
         f"{load_before:.2f} before and {load_after:.2f} after (other jobs stretch wall time and, "
         f"through shared caches, CPU time too; CPU time is this process's). Peak memory: "
         f"tracemalloc peak during the call (the input votes are not counted; nor are the "
-        f"compiled kernel's scratch arrays, a few tiles of 128 draws, under 100 kB"
-        f"); the seats returned grow with the draws, the working memory beyond them "
+        f"compiled kernel's scratch arrays, a few tiles of {_TILE} draws, under 100 kB); "
+        f"the seats returned grow with the draws, the working memory beyond them "
         f"only by about 10 bytes per draw (draw indices, per-draw counts): the rest is bounded "
         f"by the chunks of 16,384 draws. The Czech 2017 law runs on {args.draws:,} draws x 14 "
         f"regions x 12 lists (best of {max(3, args.repeats // 3)} runs).",

@@ -104,17 +104,14 @@ def _block_compiled(
         _limits(rule),
         _ALL_ALLOWED if allowed is None else np.ascontiguousarray(allowed),
     )
-    if rule.method in LR_METHODS:
-        method = (
-            0.0,
-            _QUOTA_EXTRA[LR_METHODS[rule.method]],
-            _ROUNDING[rule.quota_rounding],
-            _LR_REMAINDER[rule.remainder],
-            float(rule.quota_base == "valid"),
-        )
+    if rule.method in LR_METHODS:  # the same argument types for both families: one compile
+        quota = (_QUOTA_EXTRA[LR_METHODS[rule.method]], _ROUNDING[rule.quota_rounding])
+        remainder, divisors = _LR_REMAINDER[rule.remainder], (0.0, 0.0, 0.0)
     else:
-        method = (1.0, *_divisors(rule.method, rule.first_divisor), 0.0)
-    _compiled("_block_rows")(*common, tuple(float(x) for x in method), cols, out, status)
+        quota, remainder = (0.0, 0), -1
+        divisors = tuple(float(x) for x in _divisors(rule.method, rule.first_divisor))
+    base_valid = rule.quota_base == "valid"
+    _compiled("_block_rows")(*common, quota, remainder, base_valid, divisors, cols, out, status)
     tied = np.flatnonzero(status == 1)
     if tied.size:  # the tie rule decides these rows: the NumPy kernels, on the same votes
         run, at = np.divmod(tied, width)

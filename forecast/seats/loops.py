@@ -27,7 +27,10 @@ def _block_rows(
     m: np.ndarray,
     limits: tuple[float, float, float, float],
     allowed: np.ndarray,
-    method: tuple[float, float, float, float, float],
+    quota: tuple[float, int],
+    remainder: int,
+    base_valid: bool,
+    divisors: tuple[float, float, float],
     cols: np.ndarray,
     out: np.ndarray,
     status: np.ndarray,
@@ -37,14 +40,13 @@ def _block_rows(
     ``block`` (list, row): votes in runs of equal width, run ``j`` from district ``where[j]``
     with ``m[where[j]]`` seats and valid votes ``valid[first:, where[j]]``; ``limits`` the
     thresholds of :func:`forecast.seats.thresholds._limits`; ``allowed`` (list, row) bool, or
-    (0, 0) for all.
-    ``method`` is ``(0, k, rounding, remainder, base_valid)`` for largest remainders (the k of
-    T / (M + k), -1 for Droop, and the codes of :mod:`forecast.seats.compiled`, as in
-    :func:`~forecast.seats.remainders._lr_block`) or ``(1, c0, c1, c2, 0)`` for the divisors
-    of :func:`forecast.seats.divisors._divisors`. Writes the seats of settled rows into ``out``
-    (district, party, row) for the lists ``cols`` (list, run; -1 none), and ``status``: 0
-    settled, 1 a possible tie at the cut or more full quotas than seats (left to the NumPy
-    path, which settles it exactly by the tie rule), 2 no qualifying list.
+    (0, 0) for all. Largest remainders: ``quota`` the k of T / (M + k) (-1: Droop) and a
+    rounding code, ``remainder`` a code of ``_LR_REMAINDER`` and ``base_valid`` a flag, as in
+    :func:`~forecast.seats.remainders._lr_block`; ``remainder`` -1 marks a divisor method, whose
+    ``divisors`` are those of :func:`forecast.seats.divisors._divisors`. Writes the seats of
+    settled rows into ``out`` (district, party, row) for the lists ``cols`` (list, run; -1
+    none), and ``status``: 0 settled, 1 a possible tie at the cut or more full quotas than
+    seats (to the NumPy path and its tie rule), 2 no qualifying list.
     """
     k, width = block.shape
     run_width = width // where.shape[0]
@@ -55,7 +57,7 @@ def _block_rows(
     frac = np.empty((k, tile), dtype=np.float32)
     chosen = np.empty((k, tile), dtype=np.int8)
     counts = np.empty((2, tile), dtype=np.int16)
-    family, a, b, c, e = method
+    c0, c1, c2 = divisors
     for run in range(where.shape[0]):
         d = where[run]
         for t0 in range(0, run_width, tile):
@@ -65,12 +67,12 @@ def _block_rows(
             _qualify_tile(
                 block, at, n, valid, first + t0, d, m[d], limits, allowed, votes, rows, st
             )
-            if family == 0.0:
-                _quota_tile(votes, n, (a, int(b)), int(c), e > 0.0, rows, seats, frac, st)
-                _remainder_tile(votes, n, int(c), rows, seats, frac, chosen, counts, st)
+            if remainder >= 0:
+                _quota_tile(votes, n, quota, remainder, base_valid, rows, seats, frac, st)
+                _remainder_tile(votes, n, remainder, rows, seats, frac, chosen, counts, st)
             else:  # the seats at a whole-number divisor, then one at a time
-                _divisor_bound(votes, n, a, b, c, rows, seats)
-                _divisor_steps(votes, n, a, b, c, rows, seats, quotient, st)
+                _divisor_bound(votes, n, c0, c1, c2, rows, seats)
+                _divisor_steps(votes, n, c0, c1, c2, rows, seats, quotient, st)
             _write_tile(seats, cols, run, d, first + t0, n, st, out)
 
 
@@ -319,7 +321,7 @@ def _divisor_steps(
     The method is that of :func:`forecast.seats.divisors._divisor_block`. Quotients of whole
     numbers below 2**53 are equal as floats exactly when they are equal as fractions.
     """
-    k = votes.shape[0]
+    k = votes.shape[0]  # the quotas' scratch rows, free under divisors, hold the steps' state
     left, best, ways, given = rows[_USED], rows[_NUM], rows[_DEN], rows[_SCALE]
     steps = 0.0
     for i in range(n):

@@ -91,7 +91,7 @@ def allocate_provinces(
     # memory traffic), the NumPy kernels work on float64
     small = compiled and votes.dtype.kind in "iu" and votes.dtype.itemsize <= 4
     missing = []
-    # Rows in parts of _WIDTH, so that a part's blocks stay in the core's cache.
+    # Rows in parts of ``width``, so that a part's blocks stay in the core's cache.
     gather = _jit(_gather_columns) if compiled else None
     for first in range(0, n_rows, width):
         part = slice(first, min(first + width, n_rows))
