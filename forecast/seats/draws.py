@@ -16,8 +16,8 @@ from forecast.seats.national import (
     _COMPENSATORY_STREAM,
     _allowed,
     _compensatory_seats,
-    _national_votes,
     _second_tier_seats,
+    _vote_sums,
 )
 from forecast.seats.provinces import allocate_provinces
 from forecast.seats.rows import _at
@@ -67,8 +67,8 @@ def _allocate_numpy(
     for start in range(0, n_sample, chunk):
         part = slice(start, min(start + chunk, n_sample))
         vc = votes[part]
-        national, list_max = _national_votes(vc, compiled)
-        vt = np.einsum("spn->sp", vc) if valid is None else valid[part]  # (sample, province)
+        national, totals, list_max = _vote_sums(vc, compiled)
+        vt = totals if valid is None else valid[part]  # (sample, province)
         vt = np.ascontiguousarray(vt, dtype=np.int64 if vt.dtype.kind in "iub" else np.float64)
         rows = sample_index[part]
         allowed = _allowed(national, vt, pooled, law, sizes)

@@ -20,14 +20,14 @@ from forecast.seats.remainders import LR_METHODS, _quota
 from forecast.seats.thresholds import _bar, passes_threshold
 from forecast.seats.ties import Lottery
 
-__all__ = ["alliance_shares", "national_and_max"]
+__all__ = ["alliance_shares", "vote_sums"]
 
 # Lottery streams: one per province (0 .. P-1) and this one for the compensatory seats.
 _COMPENSATORY_STREAM = 1_000_001
 
 
-def national_and_max(votes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """National votes of each list and its largest vote in each province, in one compiled pass.
+def vote_sums(votes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """National votes, province totals and each list's largest vote, in one compiled pass.
 
     Parameters
     ----------
@@ -37,48 +37,57 @@ def national_and_max(votes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     tuple of np.ndarray
-        National votes, dims (row, party), int64 (float64 for float votes), and the largest
-        vote of each list in each province over the rows, dims (province, party).
+        National votes, dims (row, party), and each row's votes per province, dims (row,
+        province), both int64 (float64 for float votes); the largest vote of each list in
+        each province over the rows, dims (province, party).
     """
     kind = np.int64 if votes.dtype.kind in "iub" else np.float64
     national = np.empty((votes.shape[0], votes.shape[2]), dtype=kind)
+    totals = np.empty(votes.shape[:2], dtype=kind)
     list_max = np.zeros(votes.shape[1:], dtype=votes.dtype)
-    _jit(_national_rows)(np.ascontiguousarray(votes), national, list_max)
-    return national, list_max
+    _jit(_sum_rows)(np.ascontiguousarray(votes), national, totals, list_max)
+    return national, totals, list_max
 
 
-def _national_rows(votes: np.ndarray, national: np.ndarray, list_max: np.ndarray) -> None:
-    """Sum the votes over provinces and take each list's maximum over rows, in one pass.
+def _sum_rows(
+    votes: np.ndarray, national: np.ndarray, totals: np.ndarray, list_max: np.ndarray
+) -> None:
+    """Sum the votes over provinces and over lists and take each list's maximum, in one pass.
 
-    Compiled by :func:`forecast.seats.compiled._jit`: ``national`` receives the sums,
-    ``list_max`` (zeros on entry) the maxima.
+    Compiled by :func:`forecast.seats.compiled._jit`: ``national`` and ``totals`` receive the
+    sums, ``list_max`` (zeros on entry) the maxima. The votes are read once: a separate sum
+    over lists would read the whole batch again.
     """
     rows, provinces, parties = votes.shape
     flat = votes.reshape(rows, provinces * parties)
     most = list_max.reshape(provinces * parties)
-    for s in range(rows):  # a row's sums and maxima in two flat loops, which vectorise
-        row, acc = flat[s], national[s]
+    for s in range(rows):  # a row's sums and maxima in flat loops, which vectorise
+        row, acc, tot = flat[s], national[s], totals[s]
         acc[:] = 0
         for p in range(provinces):
+            t = 0
             for j in range(parties):
                 acc[j] += row[p * parties + j]
+                t += row[p * parties + j]
+            tot[p] = t
         for c in range(provinces * parties):
             most[c] = max(most[c], row[c])
 
 
-def _national_votes(votes: np.ndarray, compiled: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Give the national votes (sample, party) and each list's largest vote (province, party).
+def _vote_sums(votes: np.ndarray, compiled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Give the national votes, province totals and lists' largest votes of :func:`vote_sums`.
 
     Checks the votes' sign on the way (cheaply, on the national sums).
     """
     if compiled:
-        national, list_max = national_and_max(votes)
+        national, totals, list_max = vote_sums(votes)
     else:
         list_max = votes.max(axis=0)
         national = _national(votes, list_max)
+        totals = np.einsum("spn->sp", votes)
     if national.size and not national.min() >= 0:  # cheap check of the votes' sign
         raise ValueError("votes must be >= 0 and not NaN")
-    return national, list_max
+    return national, totals, list_max
 
 
 def _national(votes: np.ndarray, list_max: np.ndarray) -> np.ndarray:
