@@ -375,7 +375,8 @@ def _check_magnitude(
             f"magnitude and votes cover different provinces: only in magnitude "
             f"{sorted(have - set(provinces))}, only in votes {sorted(set(provinces) - have)}"
         )
-    magnitude = magnitude.reindex({dims.PROVINCE: provinces})
+    if [str(p) for p in magnitude[dims.PROVINCE].values] != provinces:
+        magnitude = magnitude.reindex({dims.PROVINCE: provinces})  # 2 ms: only when needed
     values = np.asarray(magnitude.values)
     if np.any(values < 0) or np.any(values != np.round(values)):
         raise ValueError("magnitude: seats must be whole numbers >= 0")
