@@ -313,3 +313,21 @@ def test_a_list_gets_next_to_nothing_where_its_communities_are_absent(toy_projec
     south, north = beta.sel(province="south").values, beta.sel(province="north").values
     assert np.median(south) < 0.02 and np.quantile(south, 0.9) < 0.1
     assert np.median(north) > 10 * np.median(south)
+
+
+def test_a_community_that_stays_home_leaves_the_vote_to_the_others():
+    """Voters, not residents, cast a province's vote: each community weighs by its turnout.
+
+    Equal turnout keeps the resident mix; a community at logit -8 (a boycott) all but leaves
+    its province's vote, and the others' shares grow in proportion.
+    """
+    from forecast.votes.blocks import voter_mix
+
+    mix = np.array([[0.6, 0.4], [0.1, 0.9]])  # (province, community)
+    base = np.zeros((2, 2))  # (election, province): the turnout logit before the communities
+    community = np.array([[0.0, 0.0], [-8.0, 0.0]])  # election 1: community 0 stays home
+    voters = voter_mix(base, community, mix).eval()
+    np.testing.assert_allclose(voters[0], mix)
+    assert voters[1, :, 0].max() < 2e-3  # 0.6 x 3.4e-4 against 0.4 x 0.5
+    np.testing.assert_allclose(voters[1].sum(axis=-1), 1.0)
+    np.testing.assert_allclose(voters[1, :, 1], 1.0, atol=2e-3)

@@ -31,6 +31,7 @@ __all__ = [
     "turnout",
     "turnout_noise_draws",
     "turnout_noise_prior",
+    "voter_mix",
 ]
 
 VOTE_ELECTION = "vote_election"
@@ -72,10 +73,12 @@ def community_mix(data: xr.Dataset, spec: ForecastSpec, communities: list[str]):
 def turnout(spec: ForecastSpec, turnout_obs: np.ndarray, communities: list[str], mix):
     """Add the turnout model, observed on the logit scale where ``turnout_obs`` is known.
 
-    Returns the turnout of every election (election, province); the target's is kept as
-    ``turnout`` (province).
+    Returns the turnout of every election (election, province), the target's kept as
+    ``turnout`` (province), and who the voters are: each province's mix of communities among
+    its voters (election, province, community), or None without communities.
     """
-    eta = _turnout_eta(spec, np.isfinite(turnout_obs).any(axis=1), communities, mix)
+    base, community = _turnout_eta(spec, np.isfinite(turnout_obs).any(axis=1), communities)
+    eta = base if community is None else base + pt.dot(community, mix.T)
     turnout_all = pm.Deterministic(
         "turnout_all", pm.math.invlogit(eta), dims=(dims.ELECTION, dims.PROVINCE)
     )
@@ -93,13 +96,33 @@ def turnout(spec: ForecastSpec, turnout_obs: np.ndarray, communities: list[str],
     rate = pm.Deterministic(TURNOUT_NOISE_RATE, scale + 0.5 * pt.sum(resid**2))
     pm.Potential("turnout_logit", -(shape + 0.5 * len(seen)) * pt.log(rate))
     pm.Deterministic("turnout", turnout_all[-1], dims=dims.PROVINCE)
-    return turnout_all
+    if community is None:
+        return turnout_all, None
+    voters = voter_mix(base, community, mix)
+    pm.Deterministic("voter_mix", voters, dims=(dims.ELECTION, dims.PROVINCE, dims.COMMUNITY))
+    return turnout_all, voters
 
 
-def _turnout_eta(spec: ForecastSpec, measured: np.ndarray, communities: list[str], mix):
-    """Add the effects on turnout; return its logit (election, province).
+def voter_mix(base, community, mix):
+    """Each province's mix of communities among its voters (election, province, community).
 
-    ``measured`` flags the elections with turnout data.
+    A province's vote is cast by those who turn out: each community weighs by its people times
+    its own turnout there (the province's turnout logit before the communities, plus the
+    community's effect). A community that boycotts an election all but vanishes from that
+    election's vote, so its lists' weak result then says little about their support, and
+    where it turns out again its lists' vote returns with it.
+    """
+    rate = pm.math.invlogit(base[:, :, None] + community[:, None, :])
+    weight = mix[None, :, :] * rate
+    return weight / pt.sum(weight, axis=-1, keepdims=True)
+
+
+def _turnout_eta(spec: ForecastSpec, measured: np.ndarray, communities: list[str]):
+    """Add the effects on turnout; return its logit before the communities, and theirs.
+
+    Returns the logit (election, province) without the communities and their effects
+    (election, community), centred on the nation, or None. ``measured`` flags the elections
+    with turnout data.
     """
     pri = spec.priors
     # turnout_mu is the mean level of the elections with turnout data; effects are measured
@@ -118,13 +141,11 @@ def _turnout_eta(spec: ForecastSpec, measured: np.ndarray, communities: list[str
     eta = turnout_mu + election_turnout[:, None] + province_turnout[None, :]
     # ... and a community can abstain or mobilise as a whole (the Sunni Arab boycott of
     # January 2005), moving every province in proportion to how many of its people live there.
-    if communities:
-        eta = eta + _community_turnout(spec, measured, communities, mix)
-    return eta
+    return eta, _community_turnout(spec, measured, communities) if communities else None
 
 
-def _community_turnout(spec: ForecastSpec, measured: np.ndarray, communities: list[str], mix):
-    """Add the communities' turnout effects; return what they move (election, province)."""
+def _community_turnout(spec: ForecastSpec, measured: np.ndarray, communities: list[str]):
+    """Add the communities' turnout effects; return them (election, community), centred."""
     pri = spec.priors
     # A community's turnout has a persistent part (Kurds vote more everywhere: its mean
     # over the measured elections) and an election-specific part (a boycott). Both are
@@ -143,7 +164,7 @@ def _community_turnout(spec: ForecastSpec, measured: np.ndarray, communities: li
     )
     community = community_level[None, :] + community_shift
     population = national_composition(spec, communities)
-    return pt.dot(community - pt.dot(community, population)[:, None], mix.T)
+    return community - pt.dot(community, population)[:, None]
 
 
 def list_support(
@@ -151,14 +172,16 @@ def list_support(
     step_years: np.ndarray,
     other_kind: np.ndarray,
     communities: list[str],
-    mix,
+    voters,
     *,
     polled: bool = False,
 ):
     """Add the lists' support in target-list space; return it (vote election, province, party).
 
-    The target election's is kept as ``share`` (province, party). ``polled``: polls of the
-    target measure its swing (``forecast.votes.polls``).
+    ``voters`` is each vote election's mix of communities among a province's voters (vote
+    election, province, community). The target election's support is kept as ``share``
+    (province, party). ``polled``: polls of the target measure its swing
+    (``forecast.votes.polls``).
     """
     level = _national_level(spec.priors, step_years, polled=polled)
     # An election of another kind than the target (provincial councils vs parliament) measures
@@ -170,7 +193,7 @@ def list_support(
         level = level + other_kind[:, None] * kind_offset[None, :]
     # where each list is strong: through the communities a province holds ...
     if communities:
-        log_support = pt.log(_community_mixture(spec, level, communities, mix))
+        log_support = pt.log(_community_mixture(spec, level, communities, voters))
     else:
         log_support = level[:, None, :]
     # ... and beyond them, a persistent province x list effect (non-centred, sums to zero) for
@@ -182,7 +205,7 @@ def list_support(
     return support
 
 
-def _community_mixture(spec: ForecastSpec, level, communities: list[str], mix):
+def _community_mixture(spec: ForecastSpec, level, communities: list[str], voters):
     """Each province's support as the mixture of its communities' votes (election, province, party).
 
     Community c's vote goes to the lists whose ``community_base`` includes c, by their level and
@@ -211,7 +234,7 @@ def _community_mixture(spec: ForecastSpec, level, communities: list[str], mix):
     outside = (cross[None, :] * standing)[:, None, :] * (~in_base)[None, :, :]
     by_community = inside + outside
     by_community = by_community / pt.sum(by_community, axis=-1, keepdims=True)
-    return pt.einsum("pc,ecj->epj", mix, by_community)
+    return pt.einsum("epc,ecj->epj", voters, by_community)
 
 
 def logit(p: float) -> float:

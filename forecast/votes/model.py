@@ -7,7 +7,8 @@ voters go, and Bayes' rule (with each past list's national weight) turns that in
 target list's voters came from, so a past list's expected share is a mixture of target supports.
 Mergers (Iraqiya) and splits (the UIA into State of Law and the INA) are thus part of the
 likelihood, with their uncertainty. Turnout is a logit-linear model of province, election and
-community effects, so that a community-wide boycott moves every province where it lives.
+community effects, so that a community-wide boycott moves every province where it lives; and a
+province's vote is cast by its voters, each community weighed by its own turnout there.
 
 This module gathers the arrays the graph is built from and composes its blocks: the latent
 ones in ``forecast.votes.blocks``, the past elections' likelihood in ``forecast.votes.likelihood``.
@@ -187,12 +188,20 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
     with pm.Model(coords=_coords(data, spec, inp), check_bounds=False) as model:
         # who lives where: each province's community mix (latent where unknown)
         mix = community_mix(data, spec, communities) if communities else None
-        turnout_all = turnout(spec, inp["turnout_obs"], communities, mix)
+        turnout_all, voters = turnout(spec, inp["turnout_obs"], communities, mix)
+        if voters is not None:  # the vote elections' voters: the past ones, then the target
+            elections = list(data[dims.ELECTION].values)
+            voters = voters[[elections.index(e) for e in [*past, spec.election.id]]]
         # vote share in target-list space, and its province-level noise; the target's published
         # polls, where the spec names them, measure it (forecast.votes.polls)
         polls = poll_evidence(data, spec)
         support = list_support(
-            spec, inp["step_years"], inp["other_kind"], communities, mix, polled=polls is not None
+            spec,
+            inp["step_years"],
+            inp["other_kind"],
+            communities,
+            voters,
+            polled=polls is not None,
         )
         kappa = concentration(spec.priors, obs["kappa_index"], len(past))
         # past elections seen through their own lists, by province and nationally
