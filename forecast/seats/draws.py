@@ -67,7 +67,7 @@ def _allocate_numpy(
     for start in range(0, n_sample, chunk):
         part = slice(start, min(start + chunk, n_sample))
         vc = votes[part]
-        national, totals, list_max = _vote_sums(vc, compiled)
+        national, totals, list_max = _vote_sums(vc, compiled, totals=valid is None)
         vt = totals if valid is None else valid[part]  # (sample, province)
         vt = np.ascontiguousarray(vt, dtype=np.int64 if vt.dtype.kind in "iub" else np.float64)
         rows = sample_index[part]

@@ -200,10 +200,15 @@ def _check_inputs(
         if q.province != "national" and q.province not in provinces:
             raise ValueError(f"quota seats of '{q.party}' are in unknown province '{q.province}'")
     if valid_votes is not None:
-        valid_votes = valid_votes.transpose(dims.SAMPLE, dims.PROVINCE)
-        if [str(p) for p in valid_votes[dims.PROVINCE].values] != provinces:
-            valid_votes = valid_votes.reindex({dims.PROVINCE: provinces})
+        valid_votes = _in_order(valid_votes.transpose(dims.SAMPLE, dims.PROVINCE), provinces)
     return votes, magnitude, valid_votes
+
+
+def _in_order(da: xr.DataArray, provinces: list[str]) -> xr.DataArray:
+    """Return ``da`` with its provinces in the order of ``provinces`` (a reindex only if not)."""
+    if [str(p) for p in da[dims.PROVINCE].values] != provinces:
+        da = da.reindex({dims.PROVINCE: provinces})  # about 2 ms a call: only when needed
+    return da
 
 
 def _use_compiled(engine: str, many: bool) -> bool:
@@ -375,8 +380,7 @@ def _check_magnitude(
             f"magnitude and votes cover different provinces: only in magnitude "
             f"{sorted(have - set(provinces))}, only in votes {sorted(set(provinces) - have)}"
         )
-    if [str(p) for p in magnitude[dims.PROVINCE].values] != provinces:
-        magnitude = magnitude.reindex({dims.PROVINCE: provinces})  # 2 ms: only when needed
+    magnitude = _in_order(magnitude, provinces)
     values = np.asarray(magnitude.values)
     if np.any(values < 0) or np.any(values != np.round(values)):
         raise ValueError("magnitude: seats must be whole numbers >= 0")

@@ -74,20 +74,24 @@ def _sum_rows(
             most[c] = max(most[c], row[c])
 
 
-def _vote_sums(votes: np.ndarray, compiled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _vote_sums(
+    votes: np.ndarray, compiled: bool, *, totals: bool
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Give the national votes, province totals and lists' largest votes of :func:`vote_sums`.
 
-    Checks the votes' sign on the way (cheaply, on the national sums).
+    The NumPy path sums the province totals only when ``totals`` asks for them (another pass
+    over the votes); the compiled pass has them at no cost. Checks the votes' sign on the way
+    (cheaply, on the national sums).
     """
     if compiled:
-        national, totals, list_max = vote_sums(votes)
+        national, sums, list_max = vote_sums(votes)
     else:
         list_max = votes.max(axis=0)
         national = _national(votes, list_max)
-        totals = np.einsum("spn->sp", votes)
+        sums = np.einsum("spn->sp", votes) if totals else None
     if national.size and not national.min() >= 0:  # cheap check of the votes' sign
         raise ValueError("votes must be >= 0 and not NaN")
-    return national, totals, list_max
+    return national, sums, list_max
 
 
 def _national(votes: np.ndarray, list_max: np.ndarray) -> np.ndarray:
