@@ -14,7 +14,7 @@ from forecast.data.ingest import ingest_election
 from forecast.data.lineage import REST, lineage_weights
 from forecast.data.spec import load_spec
 from forecast.votes.fit import fit_model
-from forecast.votes.model import build_model, observed_cells
+from forecast.votes.model import best_measured, build_model, observed_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -331,3 +331,19 @@ def test_a_community_that_stays_home_leaves_the_vote_to_the_others():
     assert voters[1, :, 0].max() < 2e-3  # 0.6 x 3.4e-4 against 0.4 x 0.5
     np.testing.assert_allclose(voters[1].sum(axis=-1), 1.0)
     np.testing.assert_allclose(voters[1, :, 1], 1.0, atol=2e-3)
+
+
+def test_the_walk_is_anchored_at_the_best_measured_past_election():
+    # three past elections: the first seen in one province row and nationally (2 + 3 cells),
+    # the second in two province rows (3 + 3), the last, a regional one, in one row (2)
+    obs = {
+        "kappa_index": np.array([0, 1, 1, 2, 3]),
+        "mask": np.array([[1, 1, 0], [1, 1, 1], [1, 1, 1], [1, 1, 0], [1, 1, 1]], dtype=bool),
+    }
+    assert best_measured(obs, 3) == 1
+    # a tie goes to the later election
+    obs["mask"][0] = [1, 1, 1]
+    assert best_measured(obs, 3) == 1
+    # national rows count for their own election (kappa index n_past + election)
+    obs["kappa_index"] = np.array([0, 1, 2, 2, 3])
+    assert best_measured(obs, 3) == 0

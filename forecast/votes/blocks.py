@@ -174,16 +174,17 @@ def list_support(
     communities: list[str],
     voters,
     *,
+    anchor: int,
     polled: bool = False,
 ):
     """Add the lists' support in target-list space; return it (vote election, province, party).
 
     ``voters`` is each vote election's mix of communities among a province's voters (vote
     election, province, community). The target election's support is kept as ``share``
-    (province, party). ``polled``: polls of the target measure its swing
-    (``forecast.votes.polls``).
+    (province, party). ``anchor``: the past election the levels are anchored at (the best
+    measured); ``polled``: polls of the target measure its swing (``forecast.votes.polls``).
     """
-    level = _national_level(spec.priors, step_years, polled=polled)
+    level = _national_level(spec.priors, step_years, anchor=anchor, polled=polled)
     # An election of another kind than the target (provincial councils vs parliament) measures
     # the lists' national standing with an offset of its own: local lists do better in local
     # elections. With one such election the offset is not separable from the swing, so its
@@ -242,13 +243,14 @@ def logit(p: float) -> float:
     return float(np.log(p) - np.log1p(-p))
 
 
-def _national_level(pri: PriorSpec, years: np.ndarray, *, polled: bool = False):
+def _national_level(pri: PriorSpec, years: np.ndarray, *, anchor: int, polled: bool = False):
     """Add the lists' national levels and swings; return the level (vote election, party).
 
     ``years`` are the years between consecutive vote elections, the last step ending at the
-    target; ``polled`` says whether polls measure the swing to the target.
+    target; ``anchor`` is the past election whose level is the walk's start; ``polled`` says
+    whether polls measure the swing to the target.
     """
-    # national level of each list in the latest past election with list votes. Levels and
+    # national level of each list in the anchor election (the best measured). Levels and
     # swings sum to zero over the lists (softmax sees only their differences): no list is
     # the fixed reference, which would tie every other list's level to how well that one
     # list is measured (the pooled 'other' is measured worst) ...
@@ -274,9 +276,10 @@ def _national_level(pri: PriorSpec, years: np.ndarray, *, polled: bool = False):
     else:
         target_step = target_scale * zero_sum_normal("swing_target_offset", 1.0, (dims.PARTY,))
     steps.append(target_step[None, :])
-    # Anchored at the latest past election, the best measured, and walked back in time to
-    # earlier ones and forward to the target: the same random walk, a better geometry.
-    walk = _walk_matrix(len(years), anchor=len(years) - 1)
+    # Anchored at the best-measured past election and walked back in time to earlier ones and
+    # forward to the target: the same random walk, a better geometry. (An anchor measured
+    # only in a few provinces, such as a regional election, would leave every level loose.)
+    walk = _walk_matrix(len(years), anchor=anchor)
     level = level0[None, :] + pt.dot(walk, pt.concatenate(steps, axis=0))
     pm.Deterministic("party_level_by_election", level, dims=(VOTE_ELECTION, dims.PARTY))
     return level

@@ -33,7 +33,7 @@ from forecast.votes.blocks import (
 from forecast.votes.likelihood import national_shares, past_shares, vote_likelihood
 from forecast.votes.polls import poll_evidence, poll_likelihood
 
-__all__ = ["build_model", "model_inputs", "observed_cells", "vote_observations"]
+__all__ = ["best_measured", "build_model", "model_inputs", "observed_cells", "vote_observations"]
 
 
 def model_communities(data: xr.Dataset, spec: ForecastSpec) -> list[str]:
@@ -161,6 +161,18 @@ def vote_observations(data: xr.Dataset, spec: ForecastSpec) -> dict[str, np.ndar
     return _stacked_counts(data, past, lineages, data.sizes[dims.PROVINCE])
 
 
+def best_measured(obs: dict[str, np.ndarray], n_past: int) -> int:
+    """Return the past election with the most observed vote cells (province and national rows).
+
+    Ties go to the latest: a more recent election is closer to the target.
+    """
+    election = np.where(
+        obs["kappa_index"] < n_past, obs["kappa_index"], obs["kappa_index"] - n_past
+    )
+    cells = np.bincount(election, weights=obs["mask"].sum(axis=1), minlength=n_past)
+    return int(n_past - 1 - np.argmax(cells[::-1]))
+
+
 def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
     """Build the turnout and vote-share model for the spec's target election.
 
@@ -201,6 +213,7 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
             inp["other_kind"],
             communities,
             voters,
+            anchor=best_measured(obs, len(past)),
             polled=polls is not None,
         )
         kappa = concentration(spec.priors, obs["kappa_index"], len(past))
