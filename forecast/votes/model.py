@@ -166,9 +166,7 @@ def best_measured(obs: dict[str, np.ndarray], n_past: int) -> int:
 
     Ties go to the latest: a more recent election is closer to the target.
     """
-    election = np.where(
-        obs["kappa_index"] < n_past, obs["kappa_index"], obs["kappa_index"] - n_past
-    )
+    election = obs["kappa_index"] % n_past  # national rows are indexed n_past + election
     cells = np.bincount(election, weights=obs["mask"].sum(axis=1), minlength=n_past)
     return int(n_past - 1 - np.argmax(cells[::-1]))
 
