@@ -347,3 +347,29 @@ def test_the_walk_is_anchored_at_the_best_measured_past_election():
     # national rows count for their own election (kappa index n_past + election)
     obs["kappa_index"] = np.array([0, 1, 2, 2, 3])
     assert best_measured(obs, 3) == 0
+
+
+def test_community_turnout_levels_have_the_zero_sum_prior_once_centred(toy_project):
+    """Free community levels, centred on the population, are distributed as centred zero-sum ones.
+
+    Over the measured elections the election shifts sum to zero, so the mean effect is the
+    centred persistent level, A z with A = I - 1 p': its prior covariance is sigma^2 A A'
+    whether z is iid or zero-sum (A removes any common part).
+    """
+    from forecast.votes.blocks import _community_turnout
+    from forecast.votes.priors import national_composition
+
+    spec = load_spec(toy_project)
+    communities = ["majority", "minority"]
+    measured = np.array([True, True, False])
+    coords = {dims.ELECTION: ["a", "b", "target"], dims.COMMUNITY: communities}
+    with pm.Model(coords=coords):
+        effect = _community_turnout(spec, measured, communities)
+        pm.Deterministic("level", effect[:2].mean(axis=0), dims=dims.COMMUNITY)
+        prior = pm.sample_prior_predictive(20_000, var_names=["level"], random_seed=4).prior
+    draws = prior["level"].stack(s=("chain", "draw")).values
+    p = national_composition(spec, communities)
+    centre = np.eye(2) - np.outer(np.ones(2), p)
+    expected = spec.priors.turnout_community_sigma**2 * centre @ centre.T
+    np.testing.assert_allclose(np.cov(draws), expected, rtol=0.05, atol=0.01)
+    np.testing.assert_allclose(p @ draws, 0.0, atol=1e-12)

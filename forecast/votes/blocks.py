@@ -150,9 +150,14 @@ def _community_turnout(spec: ForecastSpec, measured: np.ndarray, communities: li
     # A community's turnout has a persistent part (Kurds vote more everywhere: its mean
     # over the measured elections) and an election-specific part (a boycott). Both are
     # relative to the nation, whose level the election effect carries: they are centred
-    # on the population-weighted mean of the communities.
-    community_level = zero_sum_normal(
-        "turnout_community_level", pri.turnout_community_sigma, (dims.COMMUNITY,)
+    # on the population-weighted mean of the communities. That centring removes any level
+    # common to all communities, so the persistent levels are free over the communities (no
+    # zero-sum): the same model as zero-sum levels, but no free value stands for "minus the
+    # others", which tied each community's level to how well the smallest is measured. (The
+    # election shifts keep their zero sum: free, their common part would be a funnel with
+    # their scale, which no data see.)
+    community_level = pm.Normal(
+        "turnout_community_level", 0.0, pri.turnout_community_sigma, dims=dims.COMMUNITY
     )
     community_sigma = pm.HalfNormal("turnout_community_sigma", pri.turnout_community_sigma)
     community_shift = election_effects(

@@ -74,19 +74,18 @@ def national_shares(
     data: xr.Dataset,
     electorate: dict[str, np.ndarray],
     past: list[str],
-    turnout_all,
+    turnout_past,
     past_share,
     kappa,
 ):
     """Add the national concentrations; return the national shares (election, source) and them.
 
     National shares weight the provinces by ``electorate`` (election -> province weights) and
-    modelled turnout where the province voted.
+    modelled turnout (``turnout_past``: past election, province) where the province voted.
     """
     voted = np.stack([data["voted"].sel({dims.ELECTION: e}).values for e in past])
     electorate = np.stack([electorate[e] for e in past]) * voted
-    at = [list(data[dims.ELECTION].values).index(e) for e in past]
-    w = electorate * turnout_all[at]
+    w = electorate * turnout_past
     w = w / pt.sum(w, axis=1, keepdims=True)
     national_share = pt.sum(w[:, :, None] * past_share, axis=1)
     # A national result is the sum of its provinces' results, each with the election's

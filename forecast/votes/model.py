@@ -78,6 +78,8 @@ def model_inputs(data: xr.Dataset, spec: ForecastSpec) -> dict[str, object]:
         "lineage": {e: lineage_weights(data, spec, e) for e in vote_elections},
         "electorate": electorate,
         "turnout_obs": turnout,
+        # where each vote election (the past ones, then the target) sits on the election axis
+        "vote_rows": np.array([list(data[dims.ELECTION].values).index(e) for e in steps]),
         "communities": model_communities(data, spec),
         # past elections of another kind than the target (provincial vs parliamentary), then target
         "other_kind": np.array(
@@ -199,9 +201,9 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         # who lives where: each province's community mix (latent where unknown)
         mix = community_mix(data, spec, communities) if communities else None
         turnout_all, voters = turnout(spec, inp["turnout_obs"], communities, mix)
+        at = inp["vote_rows"]
         if voters is not None:  # the vote elections' voters: the past ones, then the target
-            elections = list(data[dims.ELECTION].values)
-            voters = voters[[elections.index(e) for e in [*past, spec.election.id]]]
+            voters = voters[at]
         # vote share in target-list space, and its province-level noise; the target's published
         # polls, where the spec names them, measure it (forecast.votes.polls)
         polls = poll_evidence(data, spec)
@@ -218,7 +220,7 @@ def build_model(data: xr.Dataset, spec: ForecastSpec) -> pm.Model:
         # past elections seen through their own lists, by province and nationally
         past_share = past_shares(model, support, lineages, past)
         national_share, kappa_national = national_shares(
-            data, inp["electorate"], past, turnout_all, past_share, kappa
+            data, inp["electorate"], past, turnout_all[at[:-1]], past_share, kappa
         )
         vote_likelihood(obs, past_share, national_share, kappa, kappa_national, len(past))
         if polls is not None:
