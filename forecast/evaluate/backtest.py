@@ -25,6 +25,7 @@ from forecast import __version__, dims
 from forecast.data.spec import ForecastSpec
 from forecast.data.tables import write_atomic
 from forecast.evaluate.baselines import carry_forward_votes, uniform_swing_votes
+from forecast.evaluate.geography import seats_outside_base
 from forecast.evaluate.scores import UNIFORM_WEIGHT, headline, score_forecast
 from forecast.evaluate.truth import Truth, read_truth, refuse_leakage
 from forecast.government.coalitions import score_coalitions
@@ -115,6 +116,7 @@ def backtest_scores(result: ForecastResult, truth: Truth) -> dict[str, Any]:
             f"0..{spec.law.house_size} seats, so a miss scores a finite penalty"
         ),
         **model,
+        "geography": seats_outside_base(result.seats, result.data, spec),
         "baselines": baselines,
     }
 

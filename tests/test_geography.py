@@ -1,0 +1,61 @@
+"""The geography check: median district seats where a list's base communities are few."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from forecast import dims
+from forecast.data.ingest import ingest_election
+from forecast.data.spec import load_spec
+from forecast.evaluate.geography import base_shares, seats_outside_base
+
+
+def _minority_beta(toy_project):
+    """The toy with Beta based in the minority only: 60% of the north, 0% of the south."""
+    text = toy_project.read_text(encoding="utf-8")
+    toy_project.write_text(
+        text.replace(
+            "community_base = { majority = 0.5, minority = 0.5 }",
+            "community_base = { minority = 1.0 }",
+        ),
+        encoding="utf-8",
+    )
+    (toy_project.parent.parent / "data" / "toy" / "communities.csv").write_text(
+        "province,community,share,label\nnorth,minority,0.6,\nnorth,majority,0.4,\n"
+        "centre,majority,0.9,Majority\nsouth,majority,0.99,Majority\nsouth,minority,0.01,\n",
+        encoding="utf-8",
+    )
+    spec = load_spec(toy_project)
+    return spec, ingest_election(spec)
+
+
+def _seats(spec, data, beta_seats: list[int]) -> xr.Dataset:
+    """Three samples in which Alpha wins 2 seats everywhere and Beta ``beta_seats`` by province."""
+    provinces = data[dims.PROVINCE].values
+    seats = np.zeros((3, len(provinces), len(spec.party_ids)), dtype=int)
+    seats[:, :, spec.party_ids.index("alpha")] = 2
+    seats[:, :, spec.party_ids.index("beta")] = beta_seats
+    coords = {dims.PROVINCE: provinces, dims.PARTY: spec.party_ids}
+    return xr.Dataset({"district_seats": ((dims.SAMPLE, dims.PROVINCE, dims.PARTY), seats)}, coords)
+
+
+def test_a_median_seat_where_the_base_is_under_two_percent_is_a_breach(toy_project):
+    spec, data = _minority_beta(toy_project)
+    shares = base_shares(data, spec)
+    assert float(shares.sel(province="south", party="beta")) == 0.01
+    assert np.isnan(float(shares.sel(province="centre", party="beta")))  # a label, no number
+    found = seats_outside_base(_seats(spec, data, [1, 1, 1]), data, spec)
+    assert found["bound"] == 0.02
+    assert found["breaches"] == [
+        {"province": "south", "party": "beta", "seats_median": 1.0, "base_share": 0.01}
+    ]
+    assert found["unchecked"] == [{"province": "centre", "party": "beta", "seats_median": 1.0}]
+
+
+def test_no_seat_where_the_base_is_absent_is_no_breach(toy_project):
+    spec, data = _minority_beta(toy_project)
+    provinces = list(data[dims.PROVINCE].values)
+    beta = [1 if p == "north" else 0 for p in provinces]
+    found = seats_outside_base(_seats(spec, data, beta), data, spec)
+    assert found["breaches"] == [] and found["unchecked"] == []
