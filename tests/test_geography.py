@@ -42,9 +42,14 @@ def _seats(spec, data, beta_seats: list[int]) -> xr.Dataset:
 
 def test_a_median_seat_where_the_base_is_under_two_percent_is_a_breach(toy_project):
     spec, data = _minority_beta(toy_project)
-    shares = base_shares(data, spec)
-    assert float(shares.sel(province="south", party="beta")) == 0.01
-    assert np.isnan(float(shares.sel(province="centre", party="beta")))  # a label, no number
+    base = base_shares(data, spec)
+    south, centre = (
+        base.sel(province="south", party="beta"),
+        base.sel(province="centre", party="beta"),
+    )
+    assert float(south["share"]) == 0.01 and bool(south["complete"])
+    assert not bool(centre["complete"]) and not bool(centre["labelled"])  # no number, no label
+    assert bool(base["labelled"].sel(province="centre", party="alpha"))
     found = seats_outside_base(_seats(spec, data, [1, 1, 1]), data, spec)
     assert found["bound"] == 0.02
     assert found["breaches"] == [

@@ -21,21 +21,32 @@ __all__ = ["MIN_BASE_SHARE", "base_shares", "seats_outside_base"]
 MIN_BASE_SHARE = 0.02  # a base under 2% of a province's people
 
 
-def base_shares(data: xr.Dataset, spec: ForecastSpec) -> xr.DataArray:
-    """Share of each province's people in each list's base communities (province, party).
+def base_shares(data: xr.Dataset, spec: ForecastSpec) -> xr.Dataset:
+    """Return what is known of the people in each list's base communities (province, party).
 
-    NaN where a base community's share is not a published number, and for lists without a
-    ``community_base`` (they may win anywhere).
+    ``share``: the sum of the base communities' published shares (unknown ones count 0, so it
+    is a lower bound); ``complete``: every base community's share is a number; ``labelled``:
+    the province's qualitative label names a base community (it dominates there). Lists
+    without a ``community_base`` have share NaN (they may win anywhere).
     """
     shares = data["community_share"]
-    known = list(shares[dims.COMMUNITY].values)
-    out = np.full((shares.sizes[dims.PROVINCE], len(spec.party)), np.nan)
+    label = shares["majority_community"].values
+    shape = (shares.sizes[dims.PROVINCE], len(spec.party))
+    share, complete, labelled = np.full(shape, np.nan), np.zeros(shape, bool), np.zeros(shape, bool)
     for j, party in enumerate(spec.party):
         base = [c for c, w in party.community_base.items() if w > 0]
-        if base and all(c in known for c in base):
-            out[:, j] = shares.sel({dims.COMMUNITY: base}).sum(dims.COMMUNITY, skipna=False)
+        if not base:
+            continue
+        cells = shares.reindex({dims.COMMUNITY: base}).values  # absent communities: NaN
+        share[:, j] = np.nansum(cells, axis=1)
+        complete[:, j] = np.isfinite(cells).all(axis=1)
+        labelled[:, j] = np.isin(label, base)
+    pair = (dims.PROVINCE, dims.PARTY)
     coords = {dims.PROVINCE: shares[dims.PROVINCE].values, dims.PARTY: spec.party_ids}
-    return xr.DataArray(out, coords=coords, dims=(dims.PROVINCE, dims.PARTY))
+    return xr.Dataset(
+        {"share": (pair, share), "complete": (pair, complete), "labelled": (pair, labelled)},
+        coords=coords,
+    )
 
 
 def seats_outside_base(
@@ -44,25 +55,27 @@ def seats_outside_base(
     """Median district seats of lists in provinces where their base is under ``bound``.
 
     Returns ``bound``, ``breaches`` (province, party, base share, median seats: a median seat
-    where the base is known to be under the bound) and ``unchecked`` (a median seat where the
-    base share is not known), or None when the spec has no community shares.
+    where the base communities' published shares add up to less than the bound) and
+    ``unchecked`` (a median seat where the known shares fall short of the bound but some base
+    community's share is not a number and no label names it), or None when the spec has no
+    community shares.
     """
     if "community_share" not in data or not any(p.community_base for p in spec.party):
         return None
     median = seats["district_seats"].median(dims.SAMPLE).reindex({dims.PARTY: spec.party_ids})
-    share = base_shares(data, spec).sel({dims.PROVINCE: median[dims.PROVINCE].values})
+    base = base_shares(data, spec).sel({dims.PROVINCE: median[dims.PROVINCE].values})
+    enough = (base["share"] >= bound) | base["labelled"]
     breaches, unchecked = [], []
     for p, j in zip(*np.nonzero(median.values >= 1), strict=True):
-        if not spec.party[j].community_base:
+        if not spec.party[j].community_base or bool(enough.values[p, j]):
             continue
         cell = {
             "province": str(median[dims.PROVINCE].values[p]),
             "party": spec.party_ids[j],
             "seats_median": float(median.values[p, j]),
         }
-        base = float(share.values[p, j])
-        if np.isnan(base):
+        if base["complete"].values[p, j]:
+            breaches.append({**cell, "base_share": round(float(base["share"].values[p, j]), 4)})
+        else:
             unchecked.append(cell)
-        elif base < bound:
-            breaches.append({**cell, "base_share": round(base, 4)})
     return {"bound": bound, "breaches": breaches, "unchecked": unchecked}
