@@ -64,3 +64,26 @@ def test_no_seat_where_the_base_is_absent_is_no_breach(toy_project):
     beta = [1 if p == "north" else 0 for p in provinces]
     found = seats_outside_base(_seats(spec, data, beta), data, spec)
     assert found["breaches"] == [] and found["unchecked"] == []
+
+
+def test_the_backtest_note_states_the_geography_check():
+    from forecast.report.backtest import backtest_section
+
+    bt = {
+        "lists": [],
+        "baselines": {},
+        "geography": {"bound": 0.02, "breaches": [], "unchecked": []},
+    }
+    assert (
+        "No list has a median district seat where its communities are under 2%."
+        in (backtest_section(bt, {})["note"])
+    )
+    bt["geography"] = {
+        "bound": 0.02,
+        "breaches": [
+            {"province": "south", "party": "beta", "seats_median": 1.0, "base_share": 0.01}
+        ],
+        "unchecked": [{"province": "centre", "party": "beta", "seats_median": 1.0}],
+    }
+    note = backtest_section(bt, {"beta": "Beta List"})["note"]
+    assert "under 2% of the people: Beta List in south (1 median seat could not be checked" in note

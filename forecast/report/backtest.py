@@ -104,7 +104,24 @@ def backtest_section(bt: Mapping[str, Any], names: Mapping[str, str]) -> dict[st
         facts.append(f"The government that formed: {members}.")
     if bt.get("formation_days_actual") is not None:
         facts.append(f"It took {bt['formation_days_actual']:.0f} days to form.")
+    if bt.get("geography"):
+        facts.append(_geography_fact(bt["geography"], names))
     return {"scores": {"columns": columns, "rows": rows}, "note": " ".join(facts)}
+
+
+def _geography_fact(geo: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """One sentence on whether any list wins a median seat where its communities hardly live."""
+    bound = f"{geo['bound']:.0%}"
+    cells = [f"{names.get(c['party'], c['party'])} in {c['province']}" for c in geo["breaches"]]
+    if cells:
+        text = f"Median district seats where a list's communities are under {bound} of the people: "
+        text += ", ".join(cells)
+    else:
+        text = f"No list has a median district seat where its communities are under {bound}"
+    if n := len(geo["unchecked"]):
+        seats = "seat" if n == 1 else "seats"
+        text += f" ({n} median {seats} could not be checked: a share is unknown)"
+    return text + "."
 
 
 def calibration_tables(bt: Mapping[str, Any] | None) -> dict[str, list[Mapping[str, float]]]:
