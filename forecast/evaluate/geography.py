@@ -2,8 +2,10 @@
 
 A list whose ``community_base`` names only communities that are a sliver of a province's
 people should win nothing there; a forecast that gives it a median seat there has let its
-support spread beyond where its voters live. Only provinces whose shares of every base
-community are published numbers can be checked; the others are listed as unchecked.
+support spread beyond where its voters live. A seat is cleared when the published shares of
+its list's base communities reach the bound, or a label names one of them as the province's
+own; it is a breach when every base community's share is a number and they fall short; else
+it is listed as unchecked.
 """
 
 from __future__ import annotations
