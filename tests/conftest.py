@@ -45,6 +45,27 @@ def toy_project(tmp_path: Path) -> Path:
     return write_toy_project(tmp_path)
 
 
+def base_beta_in_minority(spec_path: Path, south_minority: float) -> None:
+    """Make the toy's Beta a minority list: 60% of the north, ``south_minority`` of the south.
+
+    The centre keeps only its 'Majority' label (no minority share).
+    """
+    text = spec_path.read_text(encoding="utf-8")
+    spec_path.write_text(
+        text.replace(
+            "community_base = { majority = 0.5, minority = 0.5 }",
+            "community_base = { minority = 1.0 }",
+        ),
+        encoding="utf-8",
+    )
+    (spec_path.parent.parent / "data" / "toy" / "communities.csv").write_text(
+        "province,community,share,label\nnorth,minority,0.6,\nnorth,majority,0.4,\n"
+        "centre,majority,0.9,Majority\n"
+        f"south,majority,{1 - south_minority},Majority\nsouth,minority,{south_minority},\n",
+        encoding="utf-8",
+    )
+
+
 @contextlib.contextmanager
 def mock_sampling() -> Iterator[None]:
     """PyMC's mock sampler (prior draws) in place of MCMC: the pipeline runs in seconds."""

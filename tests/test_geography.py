@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
+from conftest import base_beta_in_minority
 
 from forecast import dims
 from forecast.data.ingest import ingest_election
@@ -12,20 +13,8 @@ from forecast.evaluate.geography import base_shares, seats_outside_base
 
 
 def _minority_beta(toy_project):
-    """The toy with Beta based in the minority only: 60% of the north, 0% of the south."""
-    text = toy_project.read_text(encoding="utf-8")
-    toy_project.write_text(
-        text.replace(
-            "community_base = { majority = 0.5, minority = 0.5 }",
-            "community_base = { minority = 1.0 }",
-        ),
-        encoding="utf-8",
-    )
-    (toy_project.parent.parent / "data" / "toy" / "communities.csv").write_text(
-        "province,community,share,label\nnorth,minority,0.6,\nnorth,majority,0.4,\n"
-        "centre,majority,0.9,Majority\nsouth,majority,0.99,Majority\nsouth,minority,0.01,\n",
-        encoding="utf-8",
-    )
+    """The toy with Beta based in the minority only: 60% of the north, 1% of the south."""
+    base_beta_in_minority(toy_project, south_minority=0.01)
     spec = load_spec(toy_project)
     return spec, ingest_election(spec)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pymc as pm
 import pytest
+from conftest import base_beta_in_minority
 
 from forecast import dims
 from forecast.data.ingest import ingest_election
@@ -290,20 +291,7 @@ def test_a_list_gets_next_to_nothing_where_its_communities_are_absent(toy_projec
     Prior draws of its share in the south stay near zero however high its national level; in
     the north it is a contender.
     """
-    spec_text = toy_project.read_text(encoding="utf-8")
-    toy_project.write_text(
-        spec_text.replace(
-            "community_base = { majority = 0.5, minority = 0.5 }",
-            "community_base = { minority = 1.0 }",
-        ),
-        encoding="utf-8",
-    )
-    shares = toy_project.parent.parent / "data" / "toy" / "communities.csv"
-    shares.write_text(
-        "province,community,share,label\nnorth,minority,0.6,\nnorth,majority,0.4,\n"
-        "centre,majority,0.9,Majority\nsouth,majority,1.0,Majority\nsouth,minority,0.0,\n",
-        encoding="utf-8",
-    )
+    base_beta_in_minority(toy_project, south_minority=0.0)
     spec = load_spec(toy_project)
     model = build_model(ingest_election(spec), spec)
     with model, warnings.catch_warnings():
